@@ -1,0 +1,36 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace BrazeFunctions.Core.Ingress;
+
+/// <summary>Settings of the webhook ingress (<c>POST /api/hooks/{route}</c>).</summary>
+public sealed class IngressOptions
+{
+    public const string Section = "Ingress";
+
+    /// <summary>
+    /// Largest body accepted. 48,000 bytes plus the envelope (under 1 KB) stays under the 64 KiB queue message limit
+    /// after Base64 encoding (4/3).
+    /// </summary>
+    public const int MaxBodyBytesLimit = 48_000;
+
+    /// <summary>Optional shared secret. When set, every webhook must carry it in <see cref="SecretHeader"/>.</summary>
+    public string? SharedSecret { get; set; }
+
+    /// <summary>Header that carries the shared secret (Braze webhooks can send custom headers).</summary>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9-]{1,64}$")]
+    public string SecretHeader { get; set; } = "X-Relay-Secret";
+
+    [Range(1, MaxBodyBytesLimit)]
+    public int MaxBodyBytes { get; set; } = MaxBodyBytesLimit;
+
+    /// <summary>Seconds sent in <c>Retry-After</c> when the queue cannot be reached (Braze honours it on 5XX).</summary>
+    [Range(1, 3600)]
+    public int StorageRetryAfterSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// Routes accepted when no template catalog is registered. Comma-separated in a single setting
+    /// (<c>Ingress__Routes=attribute-from-event,trigger-canvas</c>) or as an array in JSON configuration.
+    /// </summary>
+    public string[] Routes { get; set; } = [];
+}

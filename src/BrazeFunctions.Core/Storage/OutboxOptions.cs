@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace BrazeFunctions.Core.Storage;
+
+/// <summary>Where webhooks are queued: the storage connection, the queue names and the message lifetime.</summary>
+public sealed class OutboxOptions
+{
+    public const string Section = "Outbox";
+    public const string DefaultQueueName = "braze-outbox";
+
+    /// <summary>Name of the connection setting, as the queue trigger's <c>Connection</c> uses it.</summary>
+    [Required]
+    public string Connection { get; set; } = "AzureWebJobsStorage";
+
+    /// <summary>Outbox queue. The queue trigger reads the same setting through <c>%Outbox:QueueName%</c>.</summary>
+    [Required]
+    [RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,54}[a-z0-9]$", ErrorMessage = "Outbox:QueueName must be a valid Azure queue name of at most 56 characters (the poison queue adds '-poison').")]
+    public string QueueName { get; set; } = DefaultQueueName;
+
+    /// <summary>How long an undelivered message lives on the queue. Storage allows up to 7 days or -1 (never expires).</summary>
+    public TimeSpan MessageTimeToLive { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Retries the storage client makes itself before the ingress gives up and answers 503.</summary>
+    [Range(0, 5)]
+    public int StorageMaxRetries { get; set; } = 2;
+
+    /// <summary>Per-try network timeout of the storage client; keeps the ingress well inside Braze's 90 s webhook timeout.</summary>
+    public TimeSpan StorageNetworkTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The dead-letter queue: the same queue the Functions host moves poison messages to.</summary>
+    public string PoisonQueueName => QueueName + "-poison";
+}

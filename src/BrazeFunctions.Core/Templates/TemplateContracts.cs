@@ -1,0 +1,26 @@
+using BrazeFunctions.Core.Ingress;
+
+namespace BrazeFunctions.Core.Templates;
+
+/// <summary>The result of rendering one envelope with its route's template.</summary>
+public abstract record RenderOutcome
+{
+    private RenderOutcome()
+    {
+    }
+
+    /// <summary>A Braze request ready to send: an allow-listed REST path and a JSON object body.</summary>
+    public sealed record Rendered(string Endpoint, string BodyJson, string? IdempotencyKey) : RenderOutcome;
+
+    /// <summary>The template ran <c>{% abort_message('reason') %}</c>: not a delivery, not a failure.</summary>
+    public sealed record Aborted(string Reason) : RenderOutcome;
+
+    /// <summary>The template could not produce a valid request; <see cref="Error"/> names the route and the problem.</summary>
+    public sealed record Failed(string Route, string Error, int? Line = null, int? Column = null) : RenderOutcome;
+}
+
+/// <summary>Turns a queued webhook into the Braze request its route's template describes.</summary>
+public interface IWebhookRenderer
+{
+    RenderOutcome Render(WebhookEnvelope envelope);
+}

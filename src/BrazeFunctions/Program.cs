@@ -1,0 +1,9 @@
+using BrazeFunctions.Core;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Hosting;
+
+var builder = FunctionsApplication.CreateBuilder(args);
+builder.ConfigureFunctionsWebApplication();
+builder.Services.AddRelayIngress();
+
+builder.Build().Run();

@@ -18,7 +18,7 @@ internal sealed class ConfiguredRouteCatalog : IRouteCatalog
     public ConfiguredRouteCatalog(Microsoft.Extensions.Options.IOptions<IngressOptions> options)
     {
         _routes = options.Value.Routes
-            .SelectMany(r => r.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Distinct(StringComparer.OrdinalIgnoreCase)
             .ToDictionary(r => r, r => r, StringComparer.OrdinalIgnoreCase);
         Routes = [.. _routes.Values.Order(StringComparer.Ordinal)];

@@ -29,8 +29,8 @@ public sealed class IngressOptions
     public int StorageRetryAfterSeconds { get; set; } = 30;
 
     /// <summary>
-    /// Routes accepted when no template catalog is registered. Comma-separated in a single setting
-    /// (<c>Ingress__Routes=attribute-from-event,trigger-canvas</c>) or as an array in JSON configuration.
+    /// Routes accepted when no template catalog is registered, comma-separated
+    /// (<c>Ingress__Routes=attribute-from-event,trigger-canvas</c>).
     /// </summary>
-    public string[] Routes { get; set; } = [];
+    public string Routes { get; set; } = string.Empty;
 }

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace BrazeFunctions.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// One real Azurite (the npm package installed by <c>npm ci</c>) for the test run, on free ports read from its output,
+/// in memory, stopped when the tests finish. Every test class that needs storage joins <see cref="AzuriteCollection"/>.
+/// </summary>
+public sealed partial class AzuriteFixture : IAsyncLifetime
+{
+    // Azurite's documented well-known development account; it is public and only valid against the emulator.
+    private const string AccountName = "devstoreaccount1";
+    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    public int BlobPort { get; private set; }
+
+    public int QueuePort { get; private set; }
+
+    public string ConnectionString =>
+        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
+        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{AccountName};QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};";
+
+    /// <summary>A connection string whose queue endpoint has nothing listening: storage that is down.</summary>
+    public static string UnreachableConnectionString(int port) =>
+        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};QueueEndpoint=http://127.0.0.1:{port}/{AccountName};";
+
+    public async Task InitializeAsync()
+    {
+        var executable = System.IO.Path.Combine(RepositoryRoot.Path, "node_modules", ".bin", "azurite");
+        if (!File.Exists(executable))
+        {
+            throw new InvalidOperationException($"Azurite is not installed at {executable}: run 'npm ci' in the repository root.");
+        }
+
+        var start = new ProcessStartInfo(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = RepositoryRoot.Path,
+        };
+        foreach (var argument in new[]
+                 {
+                     "--blobHost", "127.0.0.1", "--blobPort", "0",
+                     "--queueHost", "127.0.0.1", "--queuePort", "0",
+                     "--tableHost", "127.0.0.1", "--tablePort", "0",
+                     "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
+                 })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        _process.OutputDataReceived += (_, e) => OnOutput(e.Data, ready);
+        _process.ErrorDataReceived += (_, e) => OnOutput(e.Data, ready);
+        _process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"Azurite exited early:\n{Output()}"));
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        var finished = await Task.WhenAny(ready.Task, Task.Delay(TimeSpan.FromSeconds(60))).ConfigureAwait(false);
+        if (finished != ready.Task)
+        {
+            throw new InvalidOperationException($"Azurite did not report its ports within 60 s:\n{Output()}");
+        }
+
+        await ready.Task.ConfigureAwait(false);
+    }
+
+    public Task DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+
+        _process?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private void OnOutput(string? line, TaskCompletionSource ready)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+            var match = ListeningLine().Match(line);
+            if (match.Success)
+            {
+                var port = int.Parse(match.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture);
+                switch (match.Groups["service"].Value)
+                {
+                    case "Blob": BlobPort = port; break;
+                    case "Queue": QueuePort = port; break;
+                }
+            }
+
+            if (BlobPort > 0 && QueuePort > 0)
+            {
+                ready.TrySetResult();
+            }
+        }
+    }
+
+    private string Output()
+    {
+        lock (_output)
+        {
+            return _output.ToString();
+        }
+    }
+
+    [GeneratedRegex(@"Azurite (?<service>Blob|Queue|Table) service (is )?successfully listen(s|ing) (on|at) https?://[^:]+:(?<port>\d+)")]
+    private static partial Regex ListeningLine();
+}
+
+[CollectionDefinition(Name)]
+public sealed class AzuriteCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "Azurite";
+}

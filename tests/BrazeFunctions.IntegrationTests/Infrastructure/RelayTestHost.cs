@@ -1,0 +1,53 @@
+using BrazeFunctions.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace BrazeFunctions.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The relay's real service wiring (the same extension methods Program.cs calls) in a generic host, started so that
+/// ValidateOnStart and hosted services run, with logs captured for assertions.
+/// </summary>
+internal sealed class RelayTestHost : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private RelayTestHost(IHost host)
+    {
+        _host = host;
+    }
+
+    public IServiceProvider Services => _host.Services;
+
+    public FakeLogCollector Logs => _host.Services.GetFakeLogCollector();
+
+    public static async Task<RelayTestHost> StartAsync(IDictionary<string, string?> settings, Action<IServiceCollection>? configure = null)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        builder.Services.AddFakeLogging(options => options.CollectRecordsForDisabledLogLevels = false);
+        builder.Services.AddRelayIngress();
+        configure?.Invoke(builder.Services);
+        var host = builder.Build();
+        await host.StartAsync().ConfigureAwait(false);
+        return new RelayTestHost(host);
+    }
+
+    public T Get<T>()
+        where T : notnull => _host.Services.GetRequiredService<T>();
+
+    /// <summary>Every captured log line with its structured values, for "no secret in any log" checks.</summary>
+    public string AllLogText() =>
+        string.Join('\n', Logs.GetSnapshot().Select(r =>
+            r.Message + " | " + string.Join(';', r.StructuredState?.Select(kv => kv.Key + "=" + kv.Value) ?? []) + " | " + r.Exception));
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync().ConfigureAwait(false);
+        _host.Dispose();
+    }
+}

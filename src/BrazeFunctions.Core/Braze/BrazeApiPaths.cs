@@ -1,0 +1,33 @@
+namespace BrazeFunctions.Core.Braze;
+
+/// <summary>
+/// The REST paths the client will call, and which rate-limit family each belongs to. Anything else is refused before a
+/// request is built, so a template can never turn the relay into a proxy to another path or host.
+/// </summary>
+internal static class BrazeApiPaths
+{
+    public const string UsersTrack = "/users/track";
+
+    /// <summary>/users/track has its own burst limit; every other endpoint shares the workspace's hourly limit.</summary>
+    public const string UsersTrackFamily = "users-track";
+
+    public const string SharedFamily = "rest-shared";
+
+    public static IReadOnlySet<string> Allowed { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        UsersTrack,
+        "/canvas/trigger/send",
+        "/campaigns/trigger/send",
+        "/messages/send",
+        "/users/alias/new",
+        "/users/identify",
+        "/users/merge",
+        "/subscription/status/set",
+        "/v2/subscription/status/set",
+    };
+
+    public static bool IsAllowed(string endpoint) => Allowed.Contains(endpoint);
+
+    public static string FamilyOf(string endpoint) =>
+        string.Equals(endpoint, UsersTrack, StringComparison.Ordinal) ? UsersTrackFamily : SharedFamily;
+}

@@ -1,0 +1,46 @@
+namespace BrazeFunctions.Core.Braze;
+
+/// <summary>How a call to Braze ended, from the relay's point of view.</summary>
+public enum BrazeOutcomeKind
+{
+    /// <summary>2xx: Braze accepted the request (possibly with partial errors).</summary>
+    Success,
+
+    /// <summary>429: hold off until the reset.</summary>
+    RateLimited,
+
+    /// <summary>408, 5xx, a timeout or a connection failure: worth retrying.</summary>
+    Transient,
+
+    /// <summary>Any other answer (400, 401, 403, 404, 413, 3xx...): retrying cannot help.</summary>
+    Permanent,
+}
+
+/// <summary>One item of Braze's <c>errors</c> array on a 2xx answer: data Braze skipped while processing the rest.</summary>
+public sealed record BrazePartialError(string Type, string? InputArray, int? Index);
+
+/// <summary>
+/// The answer to one request (or the transport failure instead of an answer). <see cref="Message"/> is Braze's own
+/// <c>message</c> text, cut to a safe length; the request body and the API key are never part of this record.
+/// </summary>
+public sealed record BrazeResponse(
+    string Endpoint,
+    int StatusCode,
+    BrazeOutcomeKind Kind,
+    RateLimitInfo RateLimit,
+    string? Message,
+    IReadOnlyList<BrazePartialError> PartialErrors,
+    TimeSpan Duration,
+    string? TransportError)
+{
+    /// <summary>A status-less transport failure: "timeout" or "connection".</summary>
+    public bool IsTransportFailure => TransportError is not null;
+
+    public static BrazeOutcomeKind Classify(int statusCode) => statusCode switch
+    {
+        >= 200 and < 300 => BrazeOutcomeKind.Success,
+        429 => BrazeOutcomeKind.RateLimited,
+        408 or >= 500 => BrazeOutcomeKind.Transient,
+        _ => BrazeOutcomeKind.Permanent,
+    };
+}

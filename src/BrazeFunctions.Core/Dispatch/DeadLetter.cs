@@ -1,0 +1,134 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using BrazeFunctions.Core.Ingress;
+
+namespace BrazeFunctions.Core.Dispatch;
+
+/// <summary>
+/// Why a message was dead-lettered: enough for an operator to act without reading logs. Never holds the API key or the
+/// rendered request body (the envelope beside it holds the original payload).
+/// </summary>
+/// <param name="Code">Short reason code, the same as the <c>reason</c> tag of <c>relay.deliveries.dead_lettered</c>: http_400, http_401,
+/// http_404, template_error, retries_exhausted, invalid_envelope, endpoint_not_allowed, expired...</param>
+/// <param name="Status">Braze's HTTP status of the last attempt, when there was an answer.</param>
+/// <param name="BrazeMessage">Braze's <c>message</c> text of the last answer (shortened).</param>
+/// <param name="Detail">What else explains it: the render error with line and column, the transport failure, Braze's error types.</param>
+/// <param name="Endpoint">The Braze REST path, when the template got that far.</param>
+/// <param name="Route">The webhook's route.</param>
+/// <param name="MessageId">The envelope id (returned to Braze by the ingress).</param>
+/// <param name="Attempt">Relay retry-schedule attempts made before giving up.</param>
+/// <param name="ReceivedAt">When the ingress accepted the webhook.</param>
+/// <param name="DeadLetteredAt">When the dispatcher gave up.</param>
+/// <param name="CorrelationId">The ingress request's traceparent.</param>
+public sealed record DeadLetterReason(
+    string Code,
+    int? Status,
+    string? BrazeMessage,
+    string? Detail,
+    string? Endpoint,
+    string Route,
+    string MessageId,
+    int Attempt,
+    DateTimeOffset? ReceivedAt,
+    DateTimeOffset DeadLetteredAt,
+    string? CorrelationId);
+
+/// <summary>What a message on the poison queue turned out to be.</summary>
+public enum PoisonKind
+{
+    /// <summary>Written by the dispatcher: envelope plus reason.</summary>
+    DeadLetter,
+
+    /// <summary>Moved by the Functions host after <c>maxDequeueCount</c> crashed runs: the bare envelope, no reason.</summary>
+    HostPoison,
+
+    /// <summary>Neither: listed so that it is seen, never replayed.</summary>
+    Unreadable,
+}
+
+/// <summary>One poison-queue message, read.</summary>
+public sealed record PoisonEntry(PoisonKind Kind, WebhookEnvelope? Envelope, DeadLetterReason? Reason, string? Problem);
+
+/// <summary>The dead-letter message format: <c>{"kind":"relay.dead-letter","v":1,"reason":{...},"envelope":{...}}</c>.</summary>
+public static class DeadLetterCodec
+{
+    public const string Kind = "relay.dead-letter";
+    public const int Version = 1;
+
+    private static readonly JsonSerializerOptions ReasonJson = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    /// <summary>Writes a dead letter. <paramref name="envelope"/> is embedded as JSON; when null, <paramref name="rawMessage"/> is kept as text.</summary>
+    public static byte[] Serialize(DeadLetterReason reason, WebhookEnvelope? envelope, string? rawMessage)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("kind", Kind);
+            writer.WriteNumber("v", Version);
+            writer.WritePropertyName("reason");
+            JsonSerializer.Serialize(writer, reason, ReasonJson);
+            if (envelope is not null)
+            {
+                writer.WritePropertyName("envelope");
+                writer.WriteRawValue(EnvelopeCodec.Serialize(envelope), skipInputValidation: true);
+            }
+            else
+            {
+                writer.WriteString("rawMessage", rawMessage ?? string.Empty);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Reads either shape the poison queue can hold; never throws on bad input.</summary>
+    public static PoisonEntry Parse(ReadOnlyMemory<byte> utf8)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(utf8);
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("kind", out var kind) && kind.ValueKind == JsonValueKind.String && kind.GetString() == Kind)
+            {
+                var reason = root.TryGetProperty("reason", out var r) ? r.Deserialize<DeadLetterReason>(ReasonJson) : null;
+                WebhookEnvelope? envelope = null;
+                string? problem = null;
+                if (root.TryGetProperty("envelope", out var e))
+                {
+                    try
+                    {
+                        envelope = EnvelopeCodec.Deserialize(Encoding.UTF8.GetBytes(e.GetRawText()));
+                    }
+                    catch (EnvelopeFormatException ex)
+                    {
+                        problem = ex.Message;
+                    }
+                }
+                else
+                {
+                    problem = "the dead letter holds the raw message, not a readable envelope";
+                }
+
+                return new PoisonEntry(PoisonKind.DeadLetter, envelope, reason, problem);
+            }
+        }
+        catch (JsonException)
+        {
+            return new PoisonEntry(PoisonKind.Unreadable, null, null, "the message is not JSON");
+        }
+
+        try
+        {
+            return new PoisonEntry(PoisonKind.HostPoison, EnvelopeCodec.Deserialize(utf8), null, null);
+        }
+        catch (EnvelopeFormatException ex)
+        {
+            return new PoisonEntry(PoisonKind.Unreadable, null, null, ex.Message);
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using BrazeFunctions.Core.Storage;
+using Microsoft.Extensions.Options;
+
+namespace BrazeFunctions.Core.Dispatch;
+
+/// <summary>How the dispatcher retries and defers (section <c>Dispatch</c>).</summary>
+public sealed class DispatchOptions
+{
+    public const string Section = "Dispatch";
+
+    /// <summary>Azure Storage refuses a visibility delay above 7 days.</summary>
+    public static readonly TimeSpan MaxVisibilityDelay = TimeSpan.FromDays(7);
+
+    /// <summary>Quick retries inside one function run after a 5xx, 408, timeout or connection failure (or a short 429 wait).</summary>
+    [Range(0, 10)]
+    public int InPlaceRetries { get; set; } = 3;
+
+    /// <summary>Base delay of the in-place retries (exponential, jittered).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
+    public TimeSpan InPlaceRetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>A 429 wait up to this long is waited out in place; a longer one re-enqueues the message with that delay.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan ShortRateLimitWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Wait after a 429 that carried neither <c>X-RateLimit-Reset</c> nor <c>Retry-After</c>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan RateLimitFallbackWait { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Largest random extra added to a rate-limit wait, so that waiting dispatches do not all fire at the reset instant.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan RateLimitJitter { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// The relay's own retry schedule after the in-place retries failed: the n-th re-enqueue waits the n-th delay;
+    /// after the last one the message is dead-lettered. Comma-separated, units s, m, h, d (<c>Dispatch__RetrySchedule</c>).
+    /// </summary>
+    [Required]
+    public string RetrySchedule { get; set; } = "10s,1m,5m,30m,2h,6h";
+
+    /// <summary>Up to this fraction of a scheduled delay is added at random, spreading a burst of failures.</summary>
+    [Range(0.0, 1.0)]
+    public double RetryScheduleJitter { get; set; } = 0.2;
+
+    /// <summary>
+    /// A message still rate-limited this long after it was received is dead-lettered (<c>expired</c>) instead of being
+    /// deferred again; rate-limit deferrals do not consume the retry schedule.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan MaxMessageAge { get; set; } = TimeSpan.FromDays(2);
+
+    /// <summary>The parsed <see cref="RetrySchedule"/>.</summary>
+    public IReadOnlyList<TimeSpan> RetryDelays => ParseSchedule(RetrySchedule, out var delays, out _) ? delays : [];
+
+    internal static bool ParseSchedule(string? text, out IReadOnlyList<TimeSpan> delays, out string? error)
+    {
+        var list = new List<TimeSpan>();
+        delays = list;
+        error = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!TryParseDuration(part, out var delay) || delay <= TimeSpan.Zero)
+            {
+                error = $"Dispatch:RetrySchedule item '{part}' is not a positive duration such as 10s, 5m, 2h or 1d.";
+                return false;
+            }
+
+            if (delay > MaxVisibilityDelay)
+            {
+                error = $"Dispatch:RetrySchedule item '{part}' exceeds the 7-day visibility delay Azure Storage allows.";
+                return false;
+            }
+
+            list.Add(delay);
+        }
+
+        return true;
+    }
+
+    private static bool TryParseDuration(string text, out TimeSpan value)
+    {
+        value = default;
+        if (text.Length < 2 || !double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
+        {
+            return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value);
+        }
+
+        switch (char.ToLowerInvariant(text[^1]))
+        {
+            case 's': value = TimeSpan.FromSeconds(number); return true;
+            case 'm': value = TimeSpan.FromMinutes(number); return true;
+            case 'h': value = TimeSpan.FromHours(number); return true;
+            case 'd': value = TimeSpan.FromDays(number); return true;
+            default: return false;
+        }
+    }
+}
+
+/// <summary>Rules that span settings: the schedule parses, and queued messages outlive it.</summary>
+internal sealed class DispatchOptionsValidator(IOptions<OutboxOptions> outbox) : IValidateOptions<DispatchOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DispatchOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!DispatchOptions.ParseSchedule(options.RetrySchedule, out var delays, out var error))
+        {
+            return ValidateOptionsResult.Fail(error!);
+        }
+
+        var ttl = outbox.Value.MessageTimeToLive;
+        var total = delays.Aggregate(TimeSpan.Zero, (sum, d) => sum + d * (1 + options.RetryScheduleJitter));
+        if (ttl != TimeSpan.FromSeconds(-1) && ttl <= total)
+        {
+            return ValidateOptionsResult.Fail(
+                $"Outbox:MessageTimeToLive ({ttl}) must outlive Dispatch:RetrySchedule ({total} with jitter), or a message could expire while it waits for its next attempt.");
+        }
+
+        return ValidateOptionsResult.Success;
+    }
+}

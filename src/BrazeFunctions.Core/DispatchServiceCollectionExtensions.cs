@@ -1,0 +1,42 @@
+using BrazeFunctions.Core.Braze;
+using BrazeFunctions.Core.Diagnostics;
+using BrazeFunctions.Core.Dispatch;
+using BrazeFunctions.Core.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace BrazeFunctions.Core;
+
+/// <summary>Registers the dispatcher, the Braze client and the dead-letter store.</summary>
+public static class DispatchServiceCollectionExtensions
+{
+    /// <summary>
+    /// The Braze typed client (options validated at start-up: endpoint host, API key), the rate-limit gate, the dispatcher and
+    /// the dead-letter store. The renderer (<c>IWebhookRenderer</c>) comes from the template registration.
+    /// </summary>
+    public static IServiceCollection AddRelayDispatch(this IServiceCollection services)
+    {
+        services.AddOptions<BrazeOptions>().BindConfiguration(BrazeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BrazeOptions>, BrazeOptionsValidator>());
+        services.AddOptions<DispatchOptions>().BindConfiguration(DispatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DispatchOptions>, DispatchOptionsValidator>());
+        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<RelayMetrics>();
+        services.TryAddSingleton<QueueServiceClientFactory>();
+        services.TryAddSingleton<RelayQueues>();
+        services.TryAddSingleton<RateLimitGate>();
+        // Transient like the typed client it uses, so IHttpClientFactory can rotate handlers.
+        services.TryAddTransient<OutboxDispatcher>();
+        services.TryAddSingleton<DeadLetterStore>();
+
+        services.AddHttpClient<BrazeClient>()
+            // Never follow a redirect: it could carry the bearer key to another host.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+            .RedactLoggedHeaders(_ => true);
+        return services;
+    }
+}

@@ -36,7 +36,9 @@ public static class DispatchServiceCollectionExtensions
         services.AddHttpClient<BrazeClient>()
             // Never follow a redirect: it could carry the bearer key to another host.
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-            .RedactLoggedHeaders(_ => true);
+            // The factory's own request logging puts raw header values (the bearer key) into the structured state even when
+            // the message text is redacted, and exporters ship that state; BrazeClient logs what matters itself.
+            .RemoveAllLoggers();
         return services;
     }
 }

@@ -1,0 +1,163 @@
+using System.Text.Json.Nodes;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using BrazeFunctions.Core;
+using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Templates;
+using BrazeFunctions.IntegrationTests.FakeBraze;
+using BrazeFunctions.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace BrazeFunctions.IntegrationTests.Dispatch;
+
+/// <summary>
+/// A stand-in renderer for tests whose subject is not rendering: the payload's <c>user_id</c> and <c>plan</c> become one
+/// /users/track attribute object; <c>"abort"</c> and <c>"fail"</c> payload keys exercise the other outcomes.
+/// </summary>
+internal sealed class PassThroughRenderer : IWebhookRenderer
+{
+    public RenderOutcome Render(WebhookEnvelope envelope)
+    {
+        var payload = JsonNode.Parse(envelope.PayloadJson)!.AsObject();
+        if (payload["abort"] is { } abort)
+        {
+            return new RenderOutcome.Aborted(abort.GetValue<string>());
+        }
+
+        if (payload["fail"] is { } fail)
+        {
+            return new RenderOutcome.Failed(envelope.Route, fail.GetValue<string>(), 3, 7);
+        }
+
+        if (payload["raw"] is { } raw)
+        {
+            return new RenderOutcome.Rendered(payload["endpoint"]?.GetValue<string>() ?? "/users/track", raw.GetValue<string>(), null);
+        }
+
+        var attribute = new JsonObject();
+        if (payload["user_id"] is { } userId)
+        {
+            attribute["external_id"] = userId.GetValue<string>();
+        }
+
+        attribute["plan"] = payload["plan"]?.GetValue<string>() ?? "none";
+        return new RenderOutcome.Rendered(payload["endpoint"]?.GetValue<string>() ?? "/users/track", new JsonObject { ["attributes"] = new JsonArray(attribute) }.ToJsonString(), null);
+    }
+}
+
+/// <summary>Azurite queues, a fake Braze and the relay's dispatch wiring, for one test.</summary>
+internal sealed class DispatchRig : IAsyncDisposable
+{
+    public const string ApiKey = "sk-relay-test-7Qm2Zx9Lp4Vb8Nc1";
+
+    private DispatchRig(RelayTestHost host, FakeBrazeServer braze, string queue, string connectionString, TimeProvider time)
+    {
+        Host = host;
+        Braze = braze;
+        Queue = queue;
+        ConnectionString = connectionString;
+        Time = time;
+    }
+
+    public RelayTestHost Host { get; }
+
+    public FakeBrazeServer Braze { get; }
+
+    public string Queue { get; }
+
+    public string ConnectionString { get; }
+
+    public TimeProvider Time { get; }
+
+    public FakeTimeProvider? FakeTime => Time as FakeTimeProvider;
+
+    public QueueClient Outbox => new(ConnectionString, Queue, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+
+    public QueueClient Poison => new(ConnectionString, Queue + "-poison", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+
+    public static async Task<DispatchRig> StartAsync(
+        AzuriteFixture azurite,
+        Dictionary<string, string?>? settings = null,
+        TimeProvider? time = null,
+        string? configuredKey = null,
+        IWebhookRenderer? renderer = null,
+        Action<IServiceCollection>? configure = null)
+    {
+        time ??= TimeProvider.System;
+        var braze = await FakeBrazeServer.StartAsync(time, ApiKey);
+        var queue = "outbox-" + Guid.NewGuid().ToString("N")[..12];
+        var all = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["Outbox:QueueName"] = queue,
+            ["Ingress:Routes"] = "attribute-from-event,trigger-canvas",
+            ["Braze:RestEndpoint"] = braze.BaseAddress.ToString(),
+            ["Braze:AllowLoopbackHttp"] = "true",
+            ["Braze:ApiKey"] = configuredKey ?? ApiKey,
+            ["Braze:RequestTimeout"] = "00:00:05",
+            ["Dispatch:InPlaceRetries"] = "2",
+            ["Dispatch:InPlaceRetryDelay"] = "00:00:00",
+            ["Dispatch:RateLimitJitter"] = "00:00:00.200",
+        };
+        foreach (var (key, value) in settings ?? [])
+        {
+            all[key] = value;
+        }
+
+        var host = await RelayTestHost.StartAsync(all, services =>
+        {
+            services.Replace(ServiceDescriptor.Singleton(time));
+            if (renderer is not null)
+            {
+                services.Replace(ServiceDescriptor.Singleton(renderer));
+            }
+            else
+            {
+                services.TryAddSingleton<IWebhookRenderer, PassThroughRenderer>();
+            }
+
+            services.AddRelayDispatch();
+            configure?.Invoke(services);
+        });
+        await new QueueClient(azurite.ConnectionString, queue).CreateIfNotExistsAsync();
+        return new DispatchRig(host, braze, queue, azurite.ConnectionString, time);
+    }
+
+    public WebhookEnvelope Envelope(string payloadJson, int attempt = 0, string route = "attribute-from-event") =>
+        new(WebhookEnvelope.CurrentVersion, Guid.NewGuid().ToString("N"), route, Time.GetUtcNow(), payloadJson,
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", null, attempt);
+
+    public static string Message(WebhookEnvelope envelope) => System.Text.Encoding.UTF8.GetString(EnvelopeCodec.Serialize(envelope));
+
+    /// <summary>Runs <paramref name="work"/> while moving the fake clock forward in small steps, so that waits on it end.</summary>
+    public async Task<T> PumpAsync<T>(Task<T> work, TimeSpan? step = null)
+    {
+        var fake = FakeTime ?? throw new InvalidOperationException("The rig runs on the system clock.");
+        var budget = 20_000;
+        while (!work.IsCompleted && budget-- > 0)
+        {
+            fake.Advance(step ?? TimeSpan.FromMilliseconds(50));
+            await Task.WhenAny(work, Task.Delay(2));
+        }
+
+        return await work;
+    }
+
+    public async Task<QueueMessage[]> ReceiveAllAsync(QueueClient client)
+    {
+        if (!await client.ExistsAsync())
+        {
+            return [];
+        }
+
+        return (await client.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(1))).Value;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        await Braze.DisposeAsync();
+    }
+}

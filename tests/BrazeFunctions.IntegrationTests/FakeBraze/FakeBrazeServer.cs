@@ -1,0 +1,305 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace BrazeFunctions.IntegrationTests.FakeBraze;
+
+/// <summary>One request as the fake saw it, with the answer it got.</summary>
+internal sealed record FakeRequest(
+    int Sequence,
+    string Path,
+    DateTimeOffset ArrivedAt,
+    bool Authorized,
+    string Body,
+    int Status,
+    bool Dropped,
+    bool InsideAnnouncedWindow);
+
+/// <summary>A scripted answer, used (in order) before the fake's normal behaviour.</summary>
+internal abstract record FakeAnswer
+{
+    /// <summary>Answer with this status and body; a 429 closes the family until <paramref name="Reset"/>.</summary>
+    public sealed record Status(int Code, string Body = "{\"message\":\"scripted\"}", DateTimeOffset? Reset = null, string? RetryAfter = null) : FakeAnswer;
+
+    /// <summary>Wait (real time) before answering normally: long enough to trip the client's timeout.</summary>
+    public sealed record Delay(TimeSpan Wait) : FakeAnswer;
+
+    /// <summary>Abort the connection without an answer.</summary>
+    public sealed record Drop : FakeAnswer;
+}
+
+/// <summary>
+/// A local Kestrel server that behaves like Braze's REST API where the relay depends on it: bearer auth (401), the
+/// allow-listed paths (404 otherwise), fixed-window rate limits with <c>X-RateLimit-*</c> headers on every answer (429 when
+/// spent), body validation (400 with a Braze-like <c>{"message": ...}</c>, partial <c>errors</c> on 201) and scripted
+/// answers. It records every request with its arrival time on the given <see cref="TimeProvider"/>.
+/// </summary>
+internal sealed class FakeBrazeServer : IAsyncDisposable
+{
+    private static readonly string[] Identifiers = ["external_id", "user_alias", "braze_id", "email", "phone"];
+    private readonly WebApplication _app;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentQueue<FakeAnswer> _script = new();
+    private readonly ConcurrentQueue<FakeRequest> _requests = new();
+    private readonly object _gate = new();
+    private readonly Dictionary<(string Family, long Window), int> _counts = [];
+    private readonly Dictionary<string, (DateTimeOffset AnsweredAt, DateTimeOffset Until)> _announced = new(StringComparer.Ordinal);
+    private int _sequence;
+
+    private FakeBrazeServer(WebApplication app, TimeProvider time, string apiKey)
+    {
+        _app = app;
+        _time = time;
+        ApiKey = apiKey;
+    }
+
+    public string ApiKey { get; }
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>Requests per window for /users/track.</summary>
+    public int UsersTrackLimit { get; set; } = 3000;
+
+    /// <summary>Length of the /users/track window in whole seconds (windows are aligned on the epoch).</summary>
+    public int UsersTrackWindowSeconds { get; set; } = 3;
+
+    /// <summary>Requests per hour shared by the other endpoints.</summary>
+    public int SharedLimit { get; set; } = 250_000;
+
+    public IReadOnlyList<FakeRequest> Requests => [.. _requests.OrderBy(r => r.Sequence)];
+
+    public int RateLimitedAnswers => _requests.Count(r => r.Status == 429);
+
+    public static async Task<FakeBrazeServer> StartAsync(TimeProvider time, string apiKey)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var server = new FakeBrazeServer(app, time, apiKey);
+        app.Run(server.HandleAsync);
+        await app.StartAsync();
+        server.BaseAddress = new Uri(app.Urls.Single().Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
+        return server;
+    }
+
+    public void Script(params FakeAnswer[] answers)
+    {
+        foreach (var answer in answers)
+        {
+            _script.Enqueue(answer);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var arrived = _time.GetUtcNow();
+        var sequence = Interlocked.Increment(ref _sequence);
+        var path = context.Request.Path.Value ?? string.Empty;
+        string body;
+        using (var reader = new StreamReader(context.Request.Body, Encoding.UTF8))
+        {
+            body = await reader.ReadToEndAsync(context.RequestAborted);
+        }
+
+        var authorized = string.Equals(context.Request.Headers.Authorization.ToString(), "Bearer " + ApiKey, StringComparison.Ordinal);
+        var family = path == "/users/track" ? "users-track" : "rest-shared";
+        bool inside;
+        lock (_gate)
+        {
+            inside = _announced.TryGetValue(family, out var window) && arrived > window.AnsweredAt && arrived < window.Until;
+        }
+
+        if (_script.TryDequeue(out var scripted))
+        {
+            switch (scripted)
+            {
+                case FakeAnswer.Drop:
+                    Record(sequence, path, arrived, authorized, body, 0, dropped: true, inside);
+                    context.Abort();
+                    return;
+                case FakeAnswer.Delay delay:
+                    await Task.Delay(delay.Wait, CancellationToken.None);
+                    break;
+                case FakeAnswer.Status status:
+                    var (limit, _, reset) = Count(family, arrived);
+                    if (status.Code == 429)
+                    {
+                        var until = status.Reset ?? reset;
+                        Announce(family, arrived, until);
+                        reset = until;
+                    }
+
+                    await AnswerAsync(context, status.Code, status.Body, limit, status.Code == 429 ? 0 : limit, reset, status.RetryAfter);
+                    Record(sequence, path, arrived, authorized, body, status.Code, dropped: false, inside);
+                    return;
+            }
+        }
+
+        var (code, answer, headers) = Evaluate(path, authorized, body, family, arrived);
+        await AnswerAsync(context, code, answer, headers.Limit, headers.Remaining, headers.Reset, null);
+        Record(sequence, path, arrived, authorized, body, code, dropped: false, inside);
+    }
+
+    private (int Code, string Body, (int Limit, int Remaining, DateTimeOffset Reset) Headers) Evaluate(string path, bool authorized, string body, string family, DateTimeOffset arrived)
+    {
+        var (limit, remaining, reset) = Count(family, arrived);
+        if (!authorized)
+        {
+            return (401, "{\"message\":\"Invalid API key\"}", (limit, remaining, reset));
+        }
+
+        if (path is not ("/users/track" or "/canvas/trigger/send" or "/campaigns/trigger/send" or "/messages/send" or "/users/alias/new" or "/users/identify" or "/users/merge"))
+        {
+            return (404, "{\"message\":\"Not Found\"}", (limit, remaining, reset));
+        }
+
+        lock (_gate)
+        {
+            if (_announced.TryGetValue(family, out var closed) && arrived < closed.Until)
+            {
+                return (429, "{\"message\":\"Rate limit exceeded\"}", (limit, 0, closed.Until));
+            }
+        }
+
+        if (remaining < 0)
+        {
+            Announce(family, arrived, reset);
+            return (429, "{\"message\":\"Rate limit exceeded\"}", (limit, 0, reset));
+        }
+
+        JsonObject? request;
+        try
+        {
+            request = JsonNode.Parse(body) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            request = null;
+        }
+
+        if (request is null)
+        {
+            return (400, "{\"message\":\"Received unparseable request: the body must be a JSON object\"}", (limit, remaining, reset));
+        }
+
+        return path switch
+        {
+            "/users/track" => UsersTrack(request, (limit, remaining, reset)),
+            "/canvas/trigger/send" when request["canvas_id"] is not JsonValue => (400, "{\"message\":\"Invalid 'canvas_id'\"}", (limit, remaining, reset)),
+            "/campaigns/trigger/send" when request["campaign_id"] is not JsonValue => (400, "{\"message\":\"Invalid 'campaign_id'\"}", (limit, remaining, reset)),
+            _ => (201, "{\"dispatch_id\":\"" + Guid.NewGuid().ToString("N") + "\",\"message\":\"success\"}", (limit, remaining, reset)),
+        };
+    }
+
+    private static (int, string, (int, int, DateTimeOffset)) UsersTrack(JsonObject request, (int, int, DateTimeOffset) headers)
+    {
+        var errors = new JsonArray();
+        var processed = new Dictionary<string, int>();
+        var total = 0;
+        foreach (var array in new[] { "attributes", "events", "purchases" })
+        {
+            processed[array] = 0;
+            if (request[array] is not JsonArray items)
+            {
+                continue;
+            }
+
+            for (var i = 0; i < items.Count; i++)
+            {
+                total++;
+                if (items[i] is JsonObject item && Identifiers.Count(item.ContainsKey) == 1)
+                {
+                    processed[array]++;
+                }
+                else
+                {
+                    errors.Add(new JsonObject { ["type"] = "'external_id', 'braze_id', 'user_alias', 'email' or 'phone' is required", ["input_array"] = array, ["index"] = i });
+                }
+            }
+        }
+
+        if (total == 0)
+        {
+            return (400, "{\"message\":\"Missing 'attributes', 'events' or 'purchases'\"}", headers);
+        }
+
+        if (total > 75)
+        {
+            return (400, "{\"message\":\"Max Input Length Exceeded\"}", headers);
+        }
+
+        if (errors.Count == total)
+        {
+            return (400, new JsonObject { ["message"] = "Invalid request: no valid object", ["errors"] = errors }.ToJsonString(), headers);
+        }
+
+        var answer = new JsonObject
+        {
+            ["message"] = "success",
+            ["attributes_processed"] = processed["attributes"],
+            ["events_processed"] = processed["events"],
+            ["purchases_processed"] = processed["purchases"],
+        };
+        if (errors.Count > 0)
+        {
+            answer["errors"] = errors;
+        }
+
+        return (201, answer.ToJsonString(), headers);
+    }
+
+    private (int Limit, int Remaining, DateTimeOffset Reset) Count(string family, DateTimeOffset arrived)
+    {
+        var seconds = family == "users-track" ? UsersTrackWindowSeconds : 3600;
+        var limit = family == "users-track" ? UsersTrackLimit : SharedLimit;
+        var window = arrived.ToUnixTimeSeconds() / seconds;
+        lock (_gate)
+        {
+            _counts[(family, window)] = _counts.GetValueOrDefault((family, window)) + 1;
+            return (limit, limit - _counts[(family, window)], DateTimeOffset.FromUnixTimeSeconds((window + 1) * seconds));
+        }
+    }
+
+    private void Announce(string family, DateTimeOffset answeredAt, DateTimeOffset until)
+    {
+        lock (_gate)
+        {
+            if (!_announced.TryGetValue(family, out var current) || current.Until < until || current.Until <= answeredAt)
+            {
+                _announced[family] = (answeredAt, until);
+            }
+        }
+    }
+
+    private static async Task AnswerAsync(HttpContext context, int code, string body, int limit, int remaining, DateTimeOffset reset, string? retryAfter)
+    {
+        context.Response.StatusCode = code;
+        context.Response.ContentType = "application/json";
+        // Lower-case names, as Braze sends them over HTTP/2.
+        context.Response.Headers["x-ratelimit-limit"] = limit.ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers["x-ratelimit-remaining"] = Math.Max(0, remaining).ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers["x-ratelimit-reset"] = reset.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        if (retryAfter is not null)
+        {
+            context.Response.Headers.RetryAfter = retryAfter;
+        }
+
+        await context.Response.WriteAsync(body);
+    }
+
+    private void Record(int sequence, string path, DateTimeOffset arrived, bool authorized, string body, int status, bool dropped, bool inside) =>
+        _requests.Enqueue(new FakeRequest(sequence, path, arrived, authorized, body, status, dropped, inside));
+}

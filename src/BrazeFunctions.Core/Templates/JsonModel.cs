@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using Fluid;
 using Fluid.Values;
 
 namespace BrazeFunctions.Core.Templates;
@@ -25,7 +27,7 @@ internal static class JsonModel
 {
     public static FluidValue From(JsonElement element, string path, MissingVariables? missing) => element.ValueKind switch
     {
-        JsonValueKind.Object => new DictionaryValue(new JsonObjectIndexable(element, path, missing)),
+        JsonValueKind.Object => new JsonObjectValue(new JsonObjectIndexable(element, path, missing)),
         JsonValueKind.Array => new ArrayValue([.. element.EnumerateArray().Select((e, i) => From(e, $"{path}[{i}]", missing))]),
         JsonValueKind.String => StringValue.Create(element.GetString()!),
         JsonValueKind.Number => decimal.TryParse(element.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
@@ -67,9 +69,9 @@ internal static class JsonModel
 
                 writer.WriteEndArray();
                 break;
-            case DictionaryValue when value.ToObjectValue() is JsonObjectIndexable json:
+            case JsonObjectValue json:
                 writer.WriteStartObject();
-                foreach (var (key, item) in json.Properties)
+                foreach (var (key, item) in json.Fields.Properties)
                 {
                     writer.WritePropertyName(key);
                     Write(writer, item, depth + 1);
@@ -136,4 +138,44 @@ internal sealed class JsonObjectIndexable : IFluidIndexable
     }
 
     private string Child(string name) => _path.Length == 0 ? name : _path + "." + name;
+}
+
+/// <summary>
+/// A payload object. Unlike Fluid's DictionaryValue, <c>contains</c> tests the keys, as Shopify Liquid does for hashes,
+/// so <c>{% if payload contains "x" %}</c> tests an optional field without reporting it as missing.
+/// </summary>
+internal sealed class JsonObjectValue(JsonObjectIndexable fields) : FluidValue
+{
+    public JsonObjectIndexable Fields { get; } = fields;
+
+    public override FluidValues Type => FluidValues.Dictionary;
+
+    public override bool Equals(FluidValue other) => ReferenceEquals(this, other) || (other.IsNil() && Fields.Count == 0);
+
+    public override ValueTask<FluidValue> GetValueAsync(string name, TemplateContext context) =>
+        name == "size" && !Fields.Keys.Contains("size", StringComparer.Ordinal)
+            ? NumberValue.Create(Fields.Count)
+            : new ValueTask<FluidValue>(Fields.TryGetValue(name, out var value) ? value : NilValue.Instance);
+
+    public override ValueTask<FluidValue> GetIndexAsync(FluidValue index, TemplateContext context) =>
+        new(Fields.TryGetValue(index.ToStringValue(), out var value) ? value : NilValue.Instance);
+
+    public override bool ToBooleanValue() => true;
+
+    public override decimal ToNumberValue() => 0;
+
+    public override string ToStringValue() => string.Empty;
+
+    public override object ToObjectValue() => Fields;
+
+    public override ValueTask WriteToAsync(TextWriter writer, TextEncoder encoder, CultureInfo cultureInfo) => default;
+
+    public override bool Contains(FluidValue value) => Fields.Keys.Contains(value.ToStringValue(), StringComparer.Ordinal);
+
+    public override IEnumerable<FluidValue> Enumerate(TemplateContext context) =>
+        Fields.Properties.Select(p => (FluidValue)new ArrayValue([StringValue.Create(p.Key), p.Value]));
+
+    public override bool Equals(object? obj) => obj is FluidValue other && Equals(other);
+
+    public override int GetHashCode() => Fields.GetHashCode();
 }

@@ -130,7 +130,7 @@ internal sealed class WebhookTemplateRenderer
         }
 
         // Set last so that a payload field of the same name cannot hide them; such fields stay reachable as payload.x.
-        context.SetValue("payload", new DictionaryValue(model));
+        context.SetValue("payload", new JsonObjectValue(model));
         context.SetValue("route", StringValue.Create(template.Route));
         context.SetValue("message_id", StringValue.Create(facts.MessageId));
         context.SetValue("received_at", StringValue.Create(facts.ReceivedAt.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Fluid;
+using Fluid.Values;
 
 namespace BrazeFunctions.Core.Templates;
 
@@ -19,7 +20,33 @@ internal static class BrazeLiquid
             Now = timeProvider.GetUtcNow,
         };
         BrazeFilters.Register(options.Filters);
+        EncodeFilterOutputs(options.Filters);
         return options;
+    }
+
+    /// <summary>
+    /// Some Fluid filters (escape, escape_once) mark their output as already encoded for HTML, which would let it past
+    /// the JSON-safe encoder; only <c>raw</c> may do that, so every other filter's output is encoded again.
+    /// </summary>
+    private static void EncodeFilterOutputs(FilterCollection filters)
+    {
+        foreach (var (name, filter) in filters.ToList())
+        {
+            if (name == "raw")
+            {
+                continue;
+            }
+
+            filters.AddFilter(name, (input, arguments, context) =>
+            {
+                var pending = filter(input, arguments, context);
+                return pending.IsCompletedSuccessfully ? new ValueTask<FluidValue>(Encoded(pending.Result)) : Await(pending);
+            });
+        }
+
+        static async ValueTask<FluidValue> Await(ValueTask<FluidValue> pending) => Encoded(await pending);
+
+        static FluidValue Encoded(FluidValue value) => value is StringValue { Encode: false } text ? StringValue.Create(text.ToStringValue()) : value;
     }
 
     private static FluidParser CreateParser()

@@ -1,3 +1,5 @@
+using BrazeFunctions.Core.Templates;
+
 namespace BrazeFunctions.Core.Braze;
 
 /// <summary>
@@ -6,25 +8,15 @@ namespace BrazeFunctions.Core.Braze;
 /// </summary>
 internal static class BrazeApiPaths
 {
-    public const string UsersTrack = "/users/track";
+    public const string UsersTrack = BrazeEndpoints.UsersTrack;
 
     /// <summary>/users/track has its own burst limit; every other endpoint shares the workspace's hourly limit.</summary>
     public const string UsersTrackFamily = "users-track";
 
     public const string SharedFamily = "rest-shared";
 
-    public static IReadOnlySet<string> Allowed { get; } = new HashSet<string>(StringComparer.Ordinal)
-    {
-        UsersTrack,
-        "/canvas/trigger/send",
-        "/campaigns/trigger/send",
-        "/messages/send",
-        "/users/alias/new",
-        "/users/identify",
-        "/users/merge",
-        "/subscription/status/set",
-        "/v2/subscription/status/set",
-    };
+    /// <summary>The template catalog's allow-list: the client calls nothing a template could not target.</summary>
+    public static IReadOnlySet<string> Allowed => BrazeEndpoints.Allowed;
 
     public static bool IsAllowed(string endpoint) => Allowed.Contains(endpoint);
 

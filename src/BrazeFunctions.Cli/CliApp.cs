@@ -22,6 +22,7 @@ internal static class CliApp
         var root = new RootCommand("BrazeFunctions operator tool: render and validate route templates.");
         root.Subcommands.Add(TemplateCommands.CreateRender(console));
         root.Subcommands.Add(TemplateCommands.CreateValidate(console));
+        root.Subcommands.Add(DeadLetterCommands.Create(console));
         return root;
     }
 

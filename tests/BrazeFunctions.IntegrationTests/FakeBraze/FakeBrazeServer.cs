@@ -19,7 +19,9 @@ internal sealed record FakeRequest(
     string Body,
     int Status,
     bool Dropped,
-    bool InsideAnnouncedWindow);
+    bool InsideAnnouncedWindow,
+    long? ClientSequence = null,
+    long? WindowAnnouncedBy = null);
 
 /// <summary>A scripted answer, used (in order) before the fake's normal behaviour.</summary>
 internal abstract record FakeAnswer
@@ -49,7 +51,7 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
     private readonly ConcurrentQueue<FakeRequest> _requests = new();
     private readonly object _gate = new();
     private readonly Dictionary<(string Family, long Window), int> _counts = [];
-    private readonly Dictionary<string, (DateTimeOffset AnsweredAt, DateTimeOffset Until)> _announced = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DateTimeOffset AnsweredAt, DateTimeOffset Until, long? By)> _announced = new(StringComparer.Ordinal);
     private int _sequence;
 
     private FakeBrazeServer(WebApplication app, TimeProvider time, string apiKey)
@@ -71,6 +73,12 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
 
     /// <summary>Requests per hour shared by the other endpoints.</summary>
     public int SharedLimit { get; set; } = 250_000;
+
+    /// <summary>Header a test's client-side recorder puts on each request, so both sides' records can be joined.</summary>
+    public const string ClientSequenceHeader = "X-Test-Client-Sequence";
+
+    /// <summary>A per-request fault rule (arrival sequence, body) consulted after the script; null answers normally.</summary>
+    public Func<int, string, FakeAnswer?>? Rule { get; set; }
 
     public IReadOnlyList<FakeRequest> Requests => [.. _requests.OrderBy(r => r.Sequence)];
 
@@ -116,18 +124,28 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
 
         var authorized = string.Equals(context.Request.Headers.Authorization.ToString(), "Bearer " + ApiKey, StringComparison.Ordinal);
         var family = path == "/users/track" ? "users-track" : "rest-shared";
+        long? clientSequence = long.TryParse(context.Request.Headers[ClientSequenceHeader].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var cs) ? cs : null;
         bool inside;
+        long? announcedBy = null;
         lock (_gate)
         {
             inside = _announced.TryGetValue(family, out var window) && arrived > window.AnsweredAt && arrived < window.Until;
+            if (inside)
+            {
+                announcedBy = window.By;
+            }
         }
 
-        if (_script.TryDequeue(out var scripted))
+        void Record(int status, bool dropped = false) =>
+            _requests.Enqueue(new FakeRequest(sequence, path, arrived, authorized, body, status, dropped, inside, clientSequence, announcedBy));
+
+        var scripted = _script.TryDequeue(out var next) ? next : Rule?.Invoke(sequence, body);
+        if (scripted is not null)
         {
             switch (scripted)
             {
                 case FakeAnswer.Drop:
-                    Record(sequence, path, arrived, authorized, body, 0, dropped: true, inside);
+                    Record(0, dropped: true);
                     context.Abort();
                     return;
                 case FakeAnswer.Delay delay:
@@ -138,22 +156,22 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
                     if (status.Code == 429)
                     {
                         var until = status.Reset ?? reset;
-                        Announce(family, arrived, until);
+                        Announce(family, arrived, until, clientSequence);
                         reset = until;
                     }
 
                     await AnswerAsync(context, status.Code, status.Body, limit, status.Code == 429 ? 0 : limit, reset, status.RetryAfter);
-                    Record(sequence, path, arrived, authorized, body, status.Code, dropped: false, inside);
+                    Record(status.Code);
                     return;
             }
         }
 
-        var (code, answer, headers) = Evaluate(path, authorized, body, family, arrived);
+        var (code, answer, headers) = Evaluate(path, authorized, body, family, arrived, clientSequence);
         await AnswerAsync(context, code, answer, headers.Limit, headers.Remaining, headers.Reset, null);
-        Record(sequence, path, arrived, authorized, body, code, dropped: false, inside);
+        Record(code);
     }
 
-    private (int Code, string Body, (int Limit, int Remaining, DateTimeOffset Reset) Headers) Evaluate(string path, bool authorized, string body, string family, DateTimeOffset arrived)
+    private (int Code, string Body, (int Limit, int Remaining, DateTimeOffset Reset) Headers) Evaluate(string path, bool authorized, string body, string family, DateTimeOffset arrived, long? clientSequence)
     {
         var (limit, remaining, reset) = Count(family, arrived);
         if (!authorized)
@@ -176,7 +194,7 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
 
         if (remaining < 0)
         {
-            Announce(family, arrived, reset);
+            Announce(family, arrived, reset, clientSequence);
             return (429, "{\"message\":\"Rate limit exceeded\"}", (limit, 0, reset));
         }
 
@@ -273,13 +291,18 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
         }
     }
 
-    private void Announce(string family, DateTimeOffset answeredAt, DateTimeOffset until)
+    private void Announce(string family, DateTimeOffset answeredAt, DateTimeOffset until, long? by)
     {
         lock (_gate)
         {
-            if (!_announced.TryGetValue(family, out var current) || current.Until < until || current.Until <= answeredAt)
+            // A window is announced by its first 429; later 429s inside it do not move its start.
+            if (!_announced.TryGetValue(family, out var current) || current.Until <= answeredAt)
             {
-                _announced[family] = (answeredAt, until);
+                _announced[family] = (answeredAt, until, by);
+            }
+            else if (current.Until < until)
+            {
+                _announced[family] = (current.AnsweredAt, until, current.By);
             }
         }
     }
@@ -299,7 +322,4 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
 
         await context.Response.WriteAsync(body);
     }
-
-    private void Record(int sequence, string path, DateTimeOffset arrived, bool authorized, string body, int status, bool dropped, bool inside) =>
-        _requests.Enqueue(new FakeRequest(sequence, path, arrived, authorized, body, status, dropped, inside));
 }

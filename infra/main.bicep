@@ -74,8 +74,10 @@ param availabilityLocations array = [
   'apac-sg-sin-azr'
 ]
 
-// The queue name the code defaults to (OutboxOptions.DefaultQueueName); the poison queue adds "-poison".
+// The names the code uses: OutboxOptions.DefaultQueueName and its PoisonQueueName (queue name + "-poison"), which is
+// also where the Functions host moves a message after maxDequeueCount. The infra tests hold these in step.
 var outboxQueueName = 'braze-outbox'
+var poisonQueueName = 'braze-outbox-poison'
 var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var prefix = toLower(environmentName)
 var tags = {
@@ -106,6 +108,7 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     outboxQueueName: outboxQueueName
+    poisonQueueName: poisonQueueName
     deploymentContainerName: 'app-package-${take(token, 8)}'
   }
 }
@@ -172,7 +175,7 @@ module functionApp 'modules/functionapp.bicep' = {
     storageBlobEndpoint: storage.outputs.blobEndpoint
     storageQueueEndpoint: storage.outputs.queueEndpoint
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
-    outboxQueueName: storage.outputs.outboxQueueName
+    outboxQueueName: outboxQueueName
     appInsightsConnectionString: monitoring.outputs.connectionString
     brazeRestEndpoint: brazeRestEndpoint
     brazeApiKeyUri: keyVault.outputs.brazeApiKeyUri

@@ -12,8 +12,11 @@ param location string
 @description('Tags for the resources.')
 param tags object
 
-@description('The outbox queue; the poison queue is this name plus "-poison", as OutboxOptions.PoisonQueueName builds it.')
+@description('The outbox queue (Outbox__QueueName).')
 param outboxQueueName string
+
+@description('The dead-letter queue: the outbox name plus "-poison", as OutboxOptions.PoisonQueueName and the Functions host build it.')
+param poisonQueueName string
 
 @description('Blob container that holds the Flex Consumption deployment package.')
 param deploymentContainerName string
@@ -68,7 +71,7 @@ resource outboxQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@202
 
 resource poisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2026-06-01' = {
   parent: queueService
-  name: '${outboxQueueName}-poison'
+  name: poisonQueueName
 }
 
 output id string = storage.id
@@ -76,5 +79,3 @@ output name string = storage.name
 output blobEndpoint string = storage.properties.primaryEndpoints.blob
 output queueEndpoint string = storage.properties.primaryEndpoints.queue
 output deploymentContainerUrl string = '${storage.properties.primaryEndpoints.blob}${deploymentContainer.name}'
-output outboxQueueName string = outboxQueue.name
-output poisonQueueName string = poisonQueue.name

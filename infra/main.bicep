@@ -3,7 +3,7 @@
 // `az deployment group create --parameters infra/main.bicepparam` (see docs/deploy.md).
 targetScope = 'resourceGroup'
 
-@description('Environment name (azd AZURE_ENV_NAME); prefixes every resource name.')
+@description('Environment name (azd AZURE_ENV_NAME): letters, digits and hyphens; prefixes every resource name.')
 @minLength(2)
 @maxLength(20)
 param environmentName string
@@ -86,7 +86,8 @@ var tags = {
 }
 var appName = 'func-${prefix}-${token}'
 // Names are computed here, not read from module outputs, so What-If can predict every resource id.
-var storageAccountName = take('st${replace(prefix, '-', '')}${token}', 24)
+// Storage names allow only lower-case letters and digits: 2 + at most 9 + 13 characters keeps the whole token.
+var storageAccountName = 'st${take(replace(replace(prefix, '-', ''), '_', ''), 9)}${token}'
 var keyVaultName = 'kv-${take(token, 13)}'
 var appInsightsName = 'appi-${prefix}-${token}'
 // Braze refuses failures beyond 90 s and retries 5XX; checking a missing key at deployment beats 401s at run time.

@@ -90,7 +90,7 @@ var appName = 'func-${prefix}-${token}'
 var storageAccountName = 'st${take(replace(replace(prefix, '-', ''), '_', ''), 9)}${token}'
 var keyVaultName = 'kv-${take(token, 13)}'
 var appInsightsName = 'appi-${prefix}-${token}'
-// Braze refuses failures beyond 90 s and retries 5XX; checking a missing key at deployment beats 401s at run time.
+// An empty key would surface only as 401s from Braze and dead letters; stopping the deployment says what is missing.
 var checkedBrazeApiKey = empty(brazeApiKey) ? fail('brazeApiKey is empty: set BRAZE_API_KEY (azd env set BRAZE_API_KEY ...) or pass brazeApiKey=... to the deployment.') : brazeApiKey
 
 module identity 'modules/identity.bicep' = {

@@ -242,6 +242,25 @@ public sealed partial class CompiledTemplateTests
     }
 
     [Fact]
+    public void ParametersFile_Compiled_CarriesNoSecretValue()
+    {
+        var template = CompiledTemplate.Load();
+        var path = Path.Combine(template.RepositoryRoot, "infra", "out", "main.parameters.json");
+        Assert.True(File.Exists(path), "infra/out/main.parameters.json is missing: run `bash infra/build.sh`.");
+        var values = JsonNode.Parse(File.ReadAllText(path))?["parameters"]?.AsObject();
+        Assert.NotNull(values);
+
+        var secure = template.Root.Template["parameters"]!.AsObject()
+            .Where(p => p.Value?["type"]?.GetValue<string>() == "securestring")
+            .Select(p => p.Key)
+            .ToList();
+        Assert.NotEmpty(secure);
+        // infra/build.sh compiles main.bicepparam without the secret environment variables, so whatever the shell
+        // that ran it held, no secret reaches the build output.
+        Assert.All(secure, name => Assert.Equal(string.Empty, values[name]?["value"]?.GetValue<string>()));
+    }
+
+    [Fact]
     public void BrazeEndpoint_CompiledTemplate_AllowsOnlyBrazeRestHosts()
     {
         var template = CompiledTemplate.Load();

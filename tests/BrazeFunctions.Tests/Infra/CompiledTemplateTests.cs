@@ -84,6 +84,7 @@ public sealed partial class CompiledTemplateTests
         Assert.Equal("Disabled", site.Properties?["siteConfig"]?["ftpsState"]?.GetValue<string>());
         Assert.Equal("1.2", site.Properties?["siteConfig"]?["minTlsVersion"]?.GetValue<string>());
         var policies = template.OfType("Microsoft.Web/sites/basicPublishingCredentialsPolicies").ToList();
+        // Names read "[format('{0}/{1}', parameters('name'), 'ftp')]": the policy is the last quoted literal.
         var names = policies.Select(p => p.Name.Split('\'').Reverse().Skip(1).FirstOrDefault()).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(["ftp", "scm"], names);
         Assert.All(policies, p => Assert.False(p.Properties?["allow"]?.GetValue<bool>(), $"{p.Name} must not allow basic credentials."));

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: installs Azurite (npm ci), restores and builds with warnings as errors, runs the
-# unit and integration tests (the integration tests start and stop their own Azurite on free ports), and ends with
+# Bicep build and lint of infra/, the unit and integration tests (the integration tests start and stop their own Azurite on free ports), and ends with
 # the line "N passed, N failed" counted from the test results.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,6 +24,9 @@ echo "==> dotnet build ($configuration, warnings as errors)"
 # TreatWarningsAsErrors comes from Directory.Build.props; the -warnaserror switch would also fail the Worker SDK's hidden
 # WorkerExtensions build on NU1603, which Directory.Build.props deliberately leaves a warning.
 dotnet build BrazeFunctions.sln --no-restore -c "$configuration"
+
+echo "==> infra: bicep build + lint (the infrastructure tests read its compiled ARM JSON)"
+bash infra/build.sh
 
 rm -rf "$results"
 status=0

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test on a fresh machine: installs Azurite (npm ci), restores and builds with warnings as errors, runs the
-# Bicep build and lint of infra/, the unit and integration tests (the integration tests start and stop their own Azurite on free ports), and ends with
-# the line "N passed, N failed" counted from the test results.
+# Runs every test on a fresh machine: installs Azurite (npm ci), restores and builds with warnings as errors, builds
+# and lints infra/ with the Bicep CLI, runs the unit and integration tests (the integration tests start and stop their
+# own Azurite on free ports), and ends with the line "N passed, N failed" counted from the test results.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

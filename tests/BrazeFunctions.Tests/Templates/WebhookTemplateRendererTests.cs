@@ -135,11 +135,13 @@ public sealed class WebhookTemplateRendererTests
     public void Render_DeeplyNestedBlocks_FailsAtTheRecursionLimit()
     {
         var kit = new TemplateTestKit(new TemplateCatalogOptions { MaxRecursion = 3 });
-        var nested = string.Concat(Enumerable.Repeat("{% if true %}", 10)) + "x" + string.Concat(Enumerable.Repeat("{% endif %}", 10));
+        var nested = string.Concat(Enumerable.Repeat("{% if true %}", 10)) + string.Concat(Enumerable.Repeat("{% endif %}", 10));
 
         var outcome = kit.Render(nested + """{"attributes":[]}""", "{}");
+        var shallow = kit.Render("{% if true %}{% endif %}" + """{"attributes":[]}""", "{}");
 
         Assert.IsType<RenderOutcome.Failed>(outcome);
+        Assert.IsType<RenderOutcome.Rendered>(shallow);
     }
 
     [Theory]

@@ -10,7 +10,11 @@ public abstract record RenderOutcome
     }
 
     /// <summary>A Braze request ready to send: an allow-listed REST path and a JSON object body.</summary>
-    public sealed record Rendered(string Endpoint, string BodyJson, string? IdempotencyKey) : RenderOutcome;
+    public sealed record Rendered(string Endpoint, string BodyJson, string? IdempotencyKey) : RenderOutcome
+    {
+        /// <summary>Variables the template referenced that the payload did not have (names only); they rendered empty.</summary>
+        public IReadOnlyList<string> MissingVariables { get; init; } = [];
+    }
 
     /// <summary>The template ran <c>{% abort_message('reason') %}</c>: not a delivery, not a failure.</summary>
     public sealed record Aborted(string Reason) : RenderOutcome;

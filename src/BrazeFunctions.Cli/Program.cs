@@ -1,0 +1,3 @@
+using BrazeFunctions.Cli;
+
+return await CliApp.RunAsync(args, new CliConsole(Console.In, Console.Out, Console.Error, Environment.CurrentDirectory));

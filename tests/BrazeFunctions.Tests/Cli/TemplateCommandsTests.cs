@@ -1,0 +1,145 @@
+using System.Text.Json;
+using BrazeFunctions.Cli;
+using BrazeFunctions.Tests.Templates;
+
+namespace BrazeFunctions.Tests.Cli;
+
+public sealed class TemplateCommandsTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("cli-").FullName;
+    private readonly StringWriter _out = new();
+    private readonly StringWriter _error = new();
+
+    public void Dispose()
+    {
+        Directory.Delete(_directory, recursive: true);
+        _out.Dispose();
+        _error.Dispose();
+    }
+
+    [Fact]
+    public async Task Render_RouteWithPayloadFile_PrintsEndpointAndBodyAndExitsZero()
+    {
+        var payload = Write("payload.json", """{"user_id":"u-7","event_properties":{"plan":"gold"}}""");
+
+        var exit = await Run("", "render", "attribute-from-event", "--payload", payload, "--templates", TemplateTestKit.ShippedTemplatesDirectory);
+
+        Assert.Equal(0, exit);
+        using var printed = JsonDocument.Parse(_out.ToString());
+        Assert.Equal("/users/track", printed.RootElement.GetProperty("endpoint").GetString());
+        Assert.Equal("gold", printed.RootElement.GetProperty("body").GetProperty("attributes")[0].GetProperty("plan").GetString());
+    }
+
+    [Fact]
+    public async Task Render_PayloadFromStandardInput_IsRead()
+    {
+        var exit = await Run("""{"user_id":"from-stdin"}""", "render", Path.Combine(TemplateTestKit.ShippedTemplatesDirectory, "counter-increment.liquid"), "--payload", "-");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("\"external_id\": \"from-stdin\"", _out.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Render_WithoutPayload_UsesTheSampleNextToTheTemplate()
+    {
+        var exit = await Run("", "render", "counter-increment-liquid", "--templates", TemplateTestKit.ShippedTemplatesDirectory);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("\"your_attribute_count\": \"3\"", _out.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Render_Aborted_PrintsTheReasonAndExitsThree()
+    {
+        var exit = await Run("""{"user_id":"u","event_properties":{}}""", "render", "attribute-from-event", "--payload", "-", "--templates", TemplateTestKit.ShippedTemplatesDirectory);
+
+        Assert.Equal(3, exit);
+        Assert.Equal("aborted: event property plan is missing", _out.ToString().Trim());
+    }
+
+    [Fact]
+    public async Task Render_BrokenTemplate_WritesRouteLineAndColumnToStandardErrorAndExitsTwo()
+    {
+        var template = Write("broken.liquid", "---\nendpoint: /users/track\ndescription: d\n---\n{\n  \"a\": \"{{ ${user_id} | }}\"\n}");
+
+        var exit = await Run("{}", "render", template, "--payload", "-");
+
+        Assert.Equal(2, exit);
+        Assert.Empty(_out.ToString());
+        Assert.Contains("error: route broken, line 6, column 24: An identifier was expected after the '|' sign", _error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Render_ValidationError_WritesRouteToStandardErrorAndExitsTwo()
+    {
+        var exit = await Run("""{"canvas_id":"c"}""", "render", "trigger-canvas", "--payload", "-", "--templates", TemplateTestKit.ShippedTemplatesDirectory);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("error: route trigger-canvas: template 'trigger-canvas': recipients[0].external_user_id is empty (missing variables: user_id)", _error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Render_UnknownRoute_ListsKnownRoutes()
+    {
+        var exit = await Run("{}", "render", "nope", "--payload", "-", "--templates", TemplateTestKit.ShippedTemplatesDirectory);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("Known routes: attribute-from-event,", _error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Render_DefaultTemplatesFolder_IsFoundAboveTheWorkingDirectory()
+    {
+        var root = Directory.CreateDirectory(Path.Combine(_directory, "repo"));
+        Directory.CreateDirectory(Path.Combine(root.FullName, "templates"));
+        var nested = Directory.CreateDirectory(Path.Combine(root.FullName, "src", "deep"));
+        File.Copy(Path.Combine(TemplateTestKit.ShippedTemplatesDirectory, "counter-increment.liquid"), Path.Combine(root.FullName, "templates", "counter-increment.liquid"));
+
+        var exit = await RunIn(nested.FullName, """{"user_id":"u"}""", "render", "counter-increment", "--payload", "-");
+
+        Assert.Equal(0, exit);
+    }
+
+    [Fact]
+    public async Task Validate_ShippedTemplates_ExitsZero()
+    {
+        var exit = await Run("", "validate", "--templates", TemplateTestKit.ShippedTemplatesDirectory);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("6 templates valid", _out.ToString(), StringComparison.Ordinal);
+        Assert.Empty(_error.ToString());
+    }
+
+    [Fact]
+    public async Task Validate_BrokenTemplateMissingSampleAndFailingSample_ReportsEachAndExitsNonZero()
+    {
+        Write("good.liquid", "---\nendpoint: /users/track\ndescription: d\n---\n{\"attributes\":[{\"external_id\":\"{{ id }}\"}]}");
+        Write("good.sample.json", """{"id":"u"}""");
+        Write("broken.liquid", "---\nendpoint: /users/track\ndescription: d\n---\n{% if %}");
+        Write("no-sample.liquid", "---\nendpoint: /users/track\ndescription: d\n---\n{}");
+        Write("bad-sample.liquid", "---\nendpoint: /users/track\ndescription: d\n---\n{\"attributes\":[{\"external_id\":\"{{ id }}\"}]}");
+        Write("bad-sample.sample.json", "{}");
+
+        var exit = await Run("", "validate", "--templates", _directory);
+
+        Assert.Equal(2, exit);
+        var errors = _error.ToString();
+        Assert.Contains("error: route broken, line 5,", errors, StringComparison.Ordinal);
+        Assert.Contains("route no-sample: no sample payload no-sample.sample.json", errors, StringComparison.Ordinal);
+        Assert.Contains("route bad-sample: template 'bad-sample': attributes[0] has an empty or non-string 'external_id'", errors, StringComparison.Ordinal);
+        Assert.Contains("ok    good -> /users/track", _out.ToString(), StringComparison.Ordinal);
+        Assert.Contains("3 of 4 templates failed", _out.ToString(), StringComparison.Ordinal);
+    }
+
+    private Task<int> Run(string stdin, params string[] args) => RunIn(_directory, stdin, args);
+
+    private Task<int> RunIn(string workingDirectory, string stdin, params string[] args) =>
+        CliApp.RunAsync(args, new CliConsole(new StringReader(stdin), _out, _error, workingDirectory));
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_directory, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+}

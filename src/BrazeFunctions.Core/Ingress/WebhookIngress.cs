@@ -13,54 +13,35 @@ namespace BrazeFunctions.Core.Ingress;
 /// Accepts one webhook: validates it, wraps it in an envelope and queues it. A 202 is answered only after storage
 /// acknowledged the message; when storage fails the caller gets 503 with <c>Retry-After</c>, which Braze retries.
 /// </summary>
-public sealed class WebhookIngress
+public sealed class WebhookIngress(
+    WebhookRequestValidator validator,
+    RelayQueues queues,
+    IOptions<IngressOptions> ingressOptions,
+    IOptions<OutboxOptions> outboxOptions,
+    TimeProvider time,
+    RelayMetrics metrics,
+    ILogger<WebhookIngress> logger)
 {
     // Base64 turns every 3 bytes into 4 characters; Azure Storage caps a message at 64 KiB.
     internal const int MaxQueueMessageBytes = 64 * 1024;
     internal const int MaxEnvelopeBytes = MaxQueueMessageBytes / 4 * 3;
 
-    private readonly WebhookRequestValidator _validator;
-    private readonly RelayQueues _queues;
-    private readonly IOptions<IngressOptions> _ingressOptions;
-    private readonly IOptions<OutboxOptions> _outboxOptions;
-    private readonly TimeProvider _time;
-    private readonly RelayMetrics _metrics;
-    private readonly ILogger<WebhookIngress> _logger;
-
-    public WebhookIngress(
-        WebhookRequestValidator validator,
-        RelayQueues queues,
-        IOptions<IngressOptions> ingressOptions,
-        IOptions<OutboxOptions> outboxOptions,
-        TimeProvider time,
-        RelayMetrics metrics,
-        ILogger<WebhookIngress> logger)
-    {
-        _validator = validator;
-        _queues = queues;
-        _ingressOptions = ingressOptions;
-        _outboxOptions = outboxOptions;
-        _time = time;
-        _metrics = metrics;
-        _logger = logger;
-    }
-
     public async Task<JsonReply> AcceptAsync(string route, HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var (webhook, rejection) = await _validator.ValidateAsync(route ?? string.Empty, request, cancellationToken).ConfigureAwait(false);
+        var (webhook, rejection) = await validator.ValidateAsync(route ?? string.Empty, request, cancellationToken).ConfigureAwait(false);
         if (rejection is not null)
         {
-            Log.WebhookRejected(_logger, rejection.StatusCode, rejection.Error ?? "unknown");
-            _metrics.WebhookRejected(rejection.StatusCode);
+            Log.WebhookRejected(logger, rejection.StatusCode, rejection.Error ?? "unknown");
+            metrics.WebhookRejected(rejection.StatusCode);
             return rejection;
         }
 
         var envelope = new WebhookEnvelope(
             WebhookEnvelope.CurrentVersion,
-            Guid.CreateVersion7(_time.GetUtcNow()).ToString("N"),
+            Guid.CreateVersion7(time.GetUtcNow()).ToString("N"),
             webhook!.Route,
-            _time.GetUtcNow(),
+            time.GetUtcNow(),
             webhook.PayloadJson,
             webhook.TraceParent ?? Activity.Current?.Id ?? NewTraceParent(),
             webhook.IdempotencyKey,
@@ -69,27 +50,27 @@ public sealed class WebhookIngress
         var message = EnvelopeCodec.Serialize(envelope);
         if (message.Length > MaxEnvelopeBytes)
         {
-            Log.WebhookRejected(_logger, StatusCodes.Status413PayloadTooLarge, "envelope_too_large");
-            _metrics.WebhookRejected(StatusCodes.Status413PayloadTooLarge);
+            Log.WebhookRejected(logger, StatusCodes.Status413PayloadTooLarge, "envelope_too_large");
+            metrics.WebhookRejected(StatusCodes.Status413PayloadTooLarge);
             return JsonReply.Problem(StatusCodes.Status413PayloadTooLarge, "payload_too_large",
                 $"The webhook does not fit a queue message once wrapped ({message.Length} of {MaxEnvelopeBytes} bytes before Base64); send a smaller body.");
         }
 
         try
         {
-            await _queues.Outbox.SendAsync(new BinaryData(message), visibilityDelay: null, _outboxOptions.Value.MessageTimeToLive, cancellationToken).ConfigureAwait(false);
+            await queues.Outbox.SendAsync(new BinaryData(message), visibilityDelay: null, outboxOptions.Value.MessageTimeToLive, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsStorageFailure(ex, cancellationToken))
         {
-            var retryAfter = _ingressOptions.Value.StorageRetryAfterSeconds;
-            Log.EnqueueFailed(_logger, envelope.Id, envelope.Route, ex.GetType().Name, (ex as RequestFailedException)?.Status ?? 0, (ex as RequestFailedException)?.ErrorCode);
-            _metrics.WebhookRejected(StatusCodes.Status503ServiceUnavailable);
+            var retryAfter = ingressOptions.Value.StorageRetryAfterSeconds;
+            Log.EnqueueFailed(logger, envelope.Id, envelope.Route, ex.GetType().Name, (ex as RequestFailedException)?.Status ?? 0, (ex as RequestFailedException)?.ErrorCode);
+            metrics.WebhookRejected(StatusCodes.Status503ServiceUnavailable);
             return JsonReply.Problem(StatusCodes.Status503ServiceUnavailable, "storage_unavailable",
                 $"The webhook could not be queued because storage is unavailable; retry after {retryAfter} seconds.", retryAfterSeconds: retryAfter);
         }
 
-        Log.WebhookQueued(_logger, envelope.Id, envelope.Route, webhook.PayloadBytes, envelope.CorrelationId);
-        _metrics.WebhookReceived(envelope.Route);
+        Log.WebhookQueued(logger, envelope.Id, envelope.Route, webhook.PayloadBytes, envelope.CorrelationId);
+        metrics.WebhookReceived(envelope.Route);
         return JsonReply.Accepted(envelope.Id, envelope.Route);
     }
 

@@ -183,7 +183,7 @@ public sealed partial class WebhookRequestValidator(IRouteCatalog routes, IOptio
         }
         catch (ArgumentException)
         {
-            problem = $"Charset '{Truncate(charset, 40)}' is not supported; send UTF-8.";
+            problem = $"Charset '{Truncate(charset, 40)}' is not supported; send application/json in UTF-8.";
             return false;
         }
     }

@@ -8,17 +8,9 @@ using Microsoft.Extensions.Logging;
 namespace BrazeFunctions.Core.Storage;
 
 /// <summary>Answers <c>GET /api/health</c>: 200 when the outbox queue answers, 503 with the reason when it does not.</summary>
-public sealed class QueueHealthProbe
+public sealed class QueueHealthProbe(RelayQueues queues, ILogger<QueueHealthProbe> logger)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
-    private readonly RelayQueues _queues;
-    private readonly ILogger<QueueHealthProbe> _logger;
-
-    public QueueHealthProbe(RelayQueues queues, ILogger<QueueHealthProbe> logger)
-    {
-        _queues = queues;
-        _logger = logger;
-    }
 
     public async Task<JsonReply> CheckAsync(CancellationToken cancellationToken)
     {
@@ -26,21 +18,21 @@ public sealed class QueueHealthProbe
         timeout.CancelAfter(Timeout);
         try
         {
-            var properties = await _queues.Outbox.ProbeAsync(timeout.Token).ConfigureAwait(false);
+            var properties = await queues.Outbox.ProbeAsync(timeout.Token).ConfigureAwait(false);
             return JsonReply.Healthy(new JsonObject
             {
                 ["status"] = "healthy",
-                ["queue"] = _queues.Outbox.Name,
+                ["queue"] = queues.Outbox.Name,
                 ["approximateMessages"] = properties.ApproximateMessagesCount,
             });
         }
         catch (Exception ex) when (ex is RequestFailedException or AggregateException or IOException or TimeoutException or HttpRequestException or OperationCanceledException or Azure.Identity.AuthenticationFailedException)
         {
             var failed = ex as RequestFailedException;
-            Log.HealthCheckFailed(_logger, _queues.Outbox.Name, ex.GetType().Name, failed?.Status ?? 0, failed?.ErrorCode);
+            Log.HealthCheckFailed(logger, queues.Outbox.Name, ex.GetType().Name, failed?.Status ?? 0, failed?.ErrorCode);
             var reason = failed is not null
-                ? $"Queue '{_queues.Outbox.Name}' answered {failed.Status} {failed.ErrorCode}."
-                : $"Queue '{_queues.Outbox.Name}' is not reachable ({(ex is OperationCanceledException ? "timed out" : ex.GetType().Name)}).";
+                ? $"Queue '{queues.Outbox.Name}' answered {failed.Status} {failed.ErrorCode}."
+                : $"Queue '{queues.Outbox.Name}' is not reachable ({(ex is OperationCanceledException ? "timed out" : ex.GetType().Name)}).";
             return JsonReply.Problem(StatusCodes.Status503ServiceUnavailable, "unhealthy", reason, new JsonObject { ["status"] = "unhealthy" });
         }
     }

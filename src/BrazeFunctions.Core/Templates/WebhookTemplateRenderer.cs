@@ -77,11 +77,12 @@ internal sealed class WebhookTemplateRenderer
             }
 
             var missing = new MissingVariables();
-            var context = CreateContext(template, payload.RootElement, facts, missing);
             var writer = new JsonSafeWriter(_limits.MaxOutputChars);
             string? key;
             try
             {
+                var context = CreateContext(template, payload.RootElement, facts, missing);
+
                 // The writer completes synchronously, so the render normally finishes inside this call.
                 var pending = template.Body.RenderAsync(writer, new JsonSafeEncoder(writer), context);
                 if (!pending.IsCompletedSuccessfully)
@@ -99,14 +100,15 @@ internal sealed class WebhookTemplateRenderer
             {
                 return Fail(template, ex.Message, missing);
             }
-            catch (InvalidOperationException ex)
+            catch (InvalidOperationException ex) when (ex.Message.StartsWith("The maximum", StringComparison.Ordinal))
             {
-                // Fluid reports its step and recursion limits this way; its messages name the limit, not the data.
-                return Fail(template, ex.Message, missing);
+                // Fluid reports both its step and its recursion limit with the recursion message.
+                return Fail(template, "the render exceeded its step or recursion limit (Templates:MaxSteps, Templates:MaxRecursion)", missing);
             }
-            catch (ArgumentException ex)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                return Fail(template, ex.Message, missing);
+                // Messages of filters and the runtime can quote the data they choked on: name only the exception type.
+                return Fail(template, $"the render failed with {ex.GetType().Name} (include and render tags cannot read files; check filters and their arguments)", missing);
             }
 
             return Validate(template, writer.ToString(), string.IsNullOrEmpty(key) ? facts.IdempotencyKey : key, missing);

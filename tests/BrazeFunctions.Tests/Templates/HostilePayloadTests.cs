@@ -167,6 +167,18 @@ public sealed class HostilePayloadTests
         Assert.Equal(1, body.GetProperty("attributes")[0].GetProperty("s").GetProperty("inc").GetInt32());
     }
 
+    [Fact]
+    public void Render_LoneSurrogateEscapeInPayload_FailsInsteadOfThrowing()
+    {
+        var outcome = new TemplateTestKit().Render("""{"attributes":[{"external_id":"{{ v }}"}]}""", """{"v":"\ud800"}""");
+
+        Assert.True(outcome is RenderOutcome.Failed or RenderOutcome.Rendered);
+        if (outcome is RenderOutcome.Rendered rendered)
+        {
+            Assert.Single(JsonDocument.Parse(rendered.BodyJson).RootElement.GetProperty("attributes").EnumerateArray());
+        }
+    }
+
     private static string Payload(string hostile) => JsonSerializer.Serialize(new Dictionary<string, object>
     {
         ["user_id"] = "user-1",

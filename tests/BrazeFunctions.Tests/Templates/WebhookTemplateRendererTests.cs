@@ -118,7 +118,7 @@ public sealed class WebhookTemplateRendererTests
 
         var failed = Assert.IsType<RenderOutcome.Failed>(outcome);
         Assert.Equal("test-route", failed.Route);
-        Assert.Contains("test-route", failed.Error, StringComparison.Ordinal);
+        Assert.Equal("template 'test-route': the render exceeded its step or recursion limit (Templates:MaxSteps, Templates:MaxRecursion)", failed.Error);
     }
 
     [Fact]
@@ -132,14 +132,30 @@ public sealed class WebhookTemplateRendererTests
     }
 
     [Fact]
-    public void Render_DeeplyNestedBlocks_FailsAtTheRecursionLimit()
+    public void CreateOptions_Limits_AreHandedToFluid()
     {
-        var kit = new TemplateTestKit(new TemplateCatalogOptions { MaxRecursion = 3 });
-        var nested = string.Concat(Enumerable.Repeat("{% if true %}", 10)) + "x" + string.Concat(Enumerable.Repeat("{% endif %}", 10));
+        // Fluid applies MaxRecursion to include/render, which templates cannot use (there is no file provider).
+        var options = BrazeLiquid.CreateOptions(new TemplateCatalogOptions { MaxSteps = 1234, MaxRecursion = 7 }, TimeProvider.System);
 
-        var outcome = kit.Render(nested + """{"attributes":[]}""", "{}");
+        Assert.Equal((1234, 7), (options.MaxSteps, options.MaxRecursion));
+    }
 
-        Assert.IsType<RenderOutcome.Failed>(outcome);
+    [Fact]
+    public void Render_IncludeTag_FailsBecauseTemplatesCannotReadFiles()
+    {
+        var outcome = new TemplateTestKit().Render("""{% include 'other' %}{"attributes":[]}""", "{}");
+
+        Assert.Contains("the render failed with FileNotFoundException", Assert.IsType<RenderOutcome.Failed>(outcome).Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_PayloadNestedDeeperThan64_Fails()
+    {
+        var deep = string.Concat(Enumerable.Repeat("{\"a\":", 70)) + "1" + new string('}', 70);
+
+        var failed = Assert.IsType<RenderOutcome.Failed>(new TemplateTestKit().Render("""{"attributes":[]}""", deep));
+
+        Assert.Contains("the payload is not valid JSON", failed.Error, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using BrazeFunctions.Core.Storage;
+using BrazeFunctions.IntegrationTests.Infrastructure;
+
+namespace BrazeFunctions.IntegrationTests.Functions;
+
+/// <summary>
+/// Reads the <c>functions.metadata</c> the Worker SDK generated into the Function App's build output: what the Functions
+/// host will actually index (routes, auth levels, methods, queue names, connections), without running the host.
+/// </summary>
+public sealed class FunctionsMetadataTests
+{
+    private static readonly Lazy<JsonElement[]> Functions = new(Load);
+
+    [Fact]
+    public void WebhookIngress_IsPostOnHooksRouteAtFunctionLevel()
+    {
+        var trigger = HttpTrigger("WebhookIngress");
+
+        Assert.Equal("hooks/{route}", trigger.GetProperty("route").GetString());
+        Assert.Equal("Function", trigger.GetProperty("authLevel").GetString());
+        Assert.Equal(["post"], Methods(trigger));
+    }
+
+    [Fact]
+    public void Health_IsAnonymousGet()
+    {
+        var trigger = HttpTrigger("Health");
+
+        Assert.Equal("health", trigger.GetProperty("route").GetString());
+        Assert.Equal("Anonymous", trigger.GetProperty("authLevel").GetString());
+        Assert.Equal(["get"], Methods(trigger));
+    }
+
+    [Fact]
+    public void HttpFunctions_ReturnTheirResultAsTheHttpResponse()
+    {
+        foreach (var name in new[] { "WebhookIngress", "Health" })
+        {
+            Assert.Contains(Bindings(name), b => b.GetProperty("type").GetString() == "http" && b.GetProperty("direction").GetString() == "Out");
+        }
+    }
+
+    [Fact]
+    public void EveryQueueTrigger_ReadsTheConfiguredOutboxThroughTheStorageConnection()
+    {
+        var queueTriggers = Functions.Value
+            .SelectMany(f => f.GetProperty("bindings").EnumerateArray())
+            .Where(b => b.GetProperty("type").GetString() == "queueTrigger")
+            .ToList();
+
+        foreach (var trigger in queueTriggers)
+        {
+            // The trigger and the ingress's sender read the same setting (Outbox__QueueName), so they cannot disagree.
+            Assert.Equal($"%{OutboxOptions.Section}:QueueName%", trigger.GetProperty("queueName").GetString());
+            Assert.Equal(new OutboxOptions().Connection, trigger.GetProperty("connection").GetString());
+        }
+    }
+
+    [Fact]
+    public void LocalSettingsSample_DefinesTheOutboxQueueSettingTheTriggersUse()
+    {
+        using var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "local.settings.sample.json")));
+        var values = sample.RootElement.GetProperty("Values");
+
+        Assert.Equal(OutboxOptions.DefaultQueueName, values.GetProperty("Outbox__QueueName").GetString());
+        Assert.Equal("UseDevelopmentStorage=true", values.GetProperty("AzureWebJobsStorage").GetString());
+        Assert.Equal("dotnet-isolated", values.GetProperty("FUNCTIONS_WORKER_RUNTIME").GetString());
+    }
+
+    private static JsonElement HttpTrigger(string function) =>
+        Assert.Single(Bindings(function), b => b.GetProperty("type").GetString() == "httpTrigger");
+
+    private static IEnumerable<JsonElement> Bindings(string function) =>
+        Assert.Single(Functions.Value, f => f.GetProperty("name").GetString() == function).GetProperty("bindings").EnumerateArray();
+
+    private static string[] Methods(JsonElement trigger) =>
+        [.. trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!.ToLowerInvariant())];
+
+    private static JsonElement[] Load()
+    {
+        // The test's own output folder tells the configuration (Debug/Release) the app was built in.
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var path = Path.Combine(RepositoryRoot.Path, "src", "BrazeFunctions", "bin", configuration, "net10.0", "functions.metadata");
+        Assert.True(File.Exists(path), $"{path} is missing: build src/BrazeFunctions first.");
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        return [.. document.RootElement.EnumerateArray().Select(e => e.Clone())];
+    }
+}

@@ -1,0 +1,56 @@
+using System.Text;
+using BrazeFunctions.Core.Ingress;
+
+namespace BrazeFunctions.Tests.Ingress;
+
+public sealed class EnvelopeCodecTests
+{
+    private static readonly WebhookEnvelope Sample = new(
+        WebhookEnvelope.CurrentVersion,
+        "0192f3c4a1b27c3d8e9f0a1b2c3d4e5f",
+        "trigger-canvas",
+        new DateTimeOffset(2026, 11, 29, 9, 30, 0, TimeSpan.Zero),
+        "{ \"user_id\":\"u\\\"1\" , \"n\" : [1, 2.50, true] }",
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        "key-1",
+        Attempt: 3);
+
+    [Fact]
+    public void SerializeThenDeserialize_RoundTripsEveryField()
+    {
+        var copy = EnvelopeCodec.Deserialize(new BinaryData(EnvelopeCodec.Serialize(Sample)));
+
+        Assert.Equal(Sample, copy);
+    }
+
+    [Fact]
+    public void Serialize_EmbedsThePayloadBytesVerbatim()
+    {
+        var text = Encoding.UTF8.GetString(EnvelopeCodec.Serialize(Sample));
+
+        Assert.Contains("\"payload\":" + Sample.PayloadJson, text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Serialize_OmitsAbsentOptionalFields()
+    {
+        var text = Encoding.UTF8.GetString(EnvelopeCodec.Serialize(Sample with { IdempotencyKey = null, CorrelationId = null }));
+
+        Assert.DoesNotContain("idempotencyKey", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("correlationId", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("not json", "not JSON")]
+    [InlineData("[]", "not a JSON object")]
+    [InlineData("{\"v\":2,\"id\":\"a\",\"route\":\"r\",\"receivedAt\":\"2026-11-29T09:30:00Z\",\"payload\":{}}", "version 2")]
+    [InlineData("{\"v\":1,\"route\":\"r\",\"receivedAt\":\"2026-11-29T09:30:00Z\",\"payload\":{}}", "'id'")]
+    [InlineData("{\"v\":1,\"id\":\"a\",\"route\":\"r\",\"receivedAt\":\"2026-11-29T09:30:00Z\"}", "'payload'")]
+    [InlineData("{\"v\":1,\"id\":\"a\",\"route\":\"r\",\"payload\":{}}", "'receivedAt'")]
+    public void Deserialize_UnreadableMessage_ThrowsNamingTheProblem(string message, string expected)
+    {
+        var ex = Assert.Throws<EnvelopeFormatException>(() => EnvelopeCodec.Deserialize(message));
+
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+}

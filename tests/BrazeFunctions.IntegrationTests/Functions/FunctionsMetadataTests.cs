@@ -58,6 +58,15 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
+    public void OutboxDispatch_IsTheQueueTriggerOnTheOutbox()
+    {
+        var trigger = Assert.Single(Bindings("OutboxDispatch"), b => b.GetProperty("type").GetString() == "queueTrigger");
+
+        Assert.Equal($"%{OutboxOptions.Section}:QueueName%", trigger.GetProperty("queueName").GetString());
+        Assert.Equal("AzureWebJobsStorage", trigger.GetProperty("connection").GetString());
+    }
+
+    [Fact]
     public void LocalSettingsSample_DefinesTheOutboxQueueSettingTheTriggersUse()
     {
         using var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "local.settings.sample.json")));

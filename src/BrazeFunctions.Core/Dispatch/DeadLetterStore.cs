@@ -96,9 +96,16 @@ public sealed class DeadLetterStore(RelayQueues queues, IOptions<OutboxOptions> 
             }
 
             // Only now is it safe to remove: the envelope is on the outbox. A failed delete leaves a duplicate, never a loss.
-            await queues.Poison.Client.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
             Log.DeadLetterReplayed(logger, envelope.Id, envelope.Route, item.QueueMessageId);
             replayed.Add(envelope.Id);
+            try
+            {
+                await queues.Poison.Client.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex)
+            {
+                skipped.Add((item.QueueMessageId, $"replayed, but the dead letter could not be removed ({ex.Status} {ex.ErrorCode}); replaying it again would deliver it twice"));
+            }
         }
 
         await ReleaseAsync(release, cancellationToken).ConfigureAwait(false);

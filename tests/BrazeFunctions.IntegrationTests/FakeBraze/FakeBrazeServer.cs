@@ -149,7 +149,16 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
                     context.Abort();
                     return;
                 case FakeAnswer.Delay delay:
-                    await Task.Delay(delay.Wait, CancellationToken.None);
+                    try
+                    {
+                        await Task.Delay(delay.Wait, context.RequestAborted);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        Record(0, dropped: true);
+                        return;
+                    }
+
                     break;
                 case FakeAnswer.Status status:
                     var (limit, _, reset) = Count(family, arrived);

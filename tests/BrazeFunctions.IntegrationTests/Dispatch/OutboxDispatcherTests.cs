@@ -305,6 +305,55 @@ public sealed class OutboxDispatcherTests(AzuriteFixture azurite)
         Assert.Contains(rig.Host.Logs.GetSnapshot(), r => r.Id.Id == 3008);
     }
 
+    [Fact]
+    public async Task Dispatch_WindowSpentWithoutA429_NextDispatchWaitsForTheReset()
+    {
+        var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        await using var rig = await DispatchRig.StartAsync(azurite, time: clock);
+        rig.Braze.UsersTrackLimit = 1;
+        rig.Braze.UsersTrackWindowSeconds = 3;
+        var dispatcher = rig.Host.Get<OutboxDispatcher>();
+
+        var first = await dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope(UserPayload)), 1, default);
+        var reset = DateTimeOffset.FromUnixTimeSeconds((rig.Braze.Requests[0].ArrivedAt.ToUnixTimeSeconds() / 3 + 1) * 3);
+        var second = await rig.PumpAsync(dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope(UserPayload)), 1, default));
+
+        Assert.Equal(DispatchOutcome.Delivered, first.Outcome);
+        Assert.Equal(DispatchOutcome.Delivered, second.Outcome);
+        // Braze's "X-RateLimit-Remaining: 0" closed the gate: the second request waited for the new window, no 429 needed.
+        Assert.Equal([201, 201], rig.Braze.Requests.Select(r => r.Status));
+        Assert.True(rig.Braze.Requests[1].ArrivedAt >= reset, $"second request at {rig.Braze.Requests[1].ArrivedAt:O}, reset {reset:O}");
+    }
+
+    [Fact]
+    public async Task Dispatch_RateLimitedPastMaxMessageAge_DeadLetteredAsExpired()
+    {
+        var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:ShortRateLimitWait"] = "00:00:00", ["Dispatch:MaxMessageAge"] = "00:10:00" }, time: clock);
+        var envelope = rig.Envelope(UserPayload) with { ReceivedAt = clock.GetUtcNow().AddMinutes(-9) };
+        rig.Braze.Script(new FakeAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", RetryAfter: "120"));
+
+        var result = await rig.Host.Get<OutboxDispatcher>().DispatchAsync(DispatchRig.Message(envelope), 1, default);
+
+        Assert.Equal(DispatchOutcome.DeadLettered, result.Outcome);
+        var dead = await SingleDeadLetterAsync(rig);
+        Assert.Equal("expired", dead.Reason!.Code);
+        Assert.Equal(429, dead.Reason.Status);
+        Assert.Empty(await rig.ReceiveAllAsync(rig.Outbox));
+    }
+
+    [Fact]
+    public async Task Dispatch_TemplateTargetsAPathOffTheAllowList_DeadLetteredAndNothingSent()
+    {
+        await using var rig = await DispatchRig.StartAsync(azurite);
+
+        var result = await rig.Host.Get<OutboxDispatcher>().DispatchAsync(DispatchRig.Message(rig.Envelope("{\"user_id\":\"u\",\"endpoint\":\"/users/delete\"}")), 1, default);
+
+        Assert.Equal(DispatchOutcome.DeadLettered, result.Outcome);
+        Assert.Equal("endpoint_not_allowed", (await SingleDeadLetterAsync(rig)).Reason!.Code);
+        Assert.Empty(rig.Braze.Requests);
+    }
+
     private static async Task<PoisonEntry> SingleDeadLetterAsync(DispatchRig rig)
     {
         var raw = Assert.Single(await rig.ReceiveAllAsync(rig.Poison));

@@ -19,7 +19,7 @@ internal static class CliApp
 {
     public static RootCommand CreateRootCommand(CliConsole console)
     {
-        var root = new RootCommand("BrazeFunctions operator tool: render and validate route templates.");
+        var root = new RootCommand("BrazeFunctions operator tool: render and validate route templates, list and replay dead letters.");
         root.Subcommands.Add(TemplateCommands.CreateRender(console));
         root.Subcommands.Add(TemplateCommands.CreateValidate(console));
         root.Subcommands.Add(DeadLetterCommands.Create(console));

@@ -65,7 +65,7 @@ public sealed class BrazeClient
         catch (HttpRequestException ex)
         {
             // The exception text can carry the host name but never the headers; only its category is kept.
-            return Failure(endpoint, ex.HttpRequestError == HttpRequestError.Unknown ? "connection" : "connection_" + ex.HttpRequestError.ToString().ToLowerInvariant(), started);
+            return Failure(endpoint, TransportError(ex.HttpRequestError), started);
         }
 
         using (response)
@@ -151,6 +151,13 @@ public sealed class BrazeClient
             return (Cut(string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))), []);
         }
     }
+
+    /// <summary>A low-cardinality name for the metric's status tag: <c>connection_error</c>, <c>response_ended</c>...</summary>
+    internal static string TransportError(HttpRequestError error) => error switch
+    {
+        HttpRequestError.Unknown => "connection_failed",
+        _ => string.Concat(error.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString())),
+    };
 
     private static string? Cut(string? text) =>
         text is null ? null : text.Length <= MaxMessageLength ? text : text[..MaxMessageLength] + "...";

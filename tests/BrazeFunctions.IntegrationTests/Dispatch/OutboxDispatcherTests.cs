@@ -55,7 +55,8 @@ public sealed class OutboxDispatcherTests(AzuriteFixture azurite)
 
         Assert.Equal(DispatchOutcome.Delivered, result.Outcome);
         Assert.Contains(rig.Host.Logs.GetSnapshot(), r => r.Id.Id == 3004 && r.Message.Contains("timeout", StringComparison.Ordinal));
-        Assert.Contains(rig.Host.Logs.GetSnapshot(), r => r.Id.Id == 3004 && r.Message.Contains("connection", StringComparison.Ordinal));
+        Assert.Contains(rig.Host.Logs.GetSnapshot(), r => r.Id.Id == 3004 && !r.Message.Contains("timeout", StringComparison.Ordinal));
+        Assert.Equal([0, 0, 201], rig.Braze.Requests.Select(r => r.Status));
     }
 
     [Fact]

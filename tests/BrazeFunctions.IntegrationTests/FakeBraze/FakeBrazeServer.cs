@@ -188,7 +188,7 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
             return (401, "{\"message\":\"Invalid API key\"}", (limit, remaining, reset));
         }
 
-        if (path is not ("/users/track" or "/canvas/trigger/send" or "/campaigns/trigger/send" or "/messages/send" or "/users/alias/new" or "/users/identify" or "/users/merge"))
+        if (path is not ("/users/track" or "/canvas/trigger/send" or "/campaigns/trigger/send" or "/messages/send" or "/users/alias/new" or "/users/identify" or "/users/merge" or "/subscription/status/set" or "/v2/subscription/status/set"))
         {
             return (404, "{\"message\":\"Not Found\"}", (limit, remaining, reset));
         }

@@ -24,4 +24,14 @@ public sealed class BrazeResponseTests
     {
         Assert.Equal(expected, BrazeResponse.Classify(status));
     }
+
+    [Theory]
+    [InlineData(HttpRequestError.Unknown, "connection_failed")]
+    [InlineData(HttpRequestError.ConnectionError, "connection_error")]
+    [InlineData(HttpRequestError.ResponseEnded, "response_ended")]
+    [InlineData(HttpRequestError.NameResolutionError, "name_resolution_error")]
+    public void TransportError_Names_AreSnakeCaseForTheStatusTag(HttpRequestError error, string expected)
+    {
+        Assert.Equal(expected, BrazeClient.TransportError(error));
+    }
 }

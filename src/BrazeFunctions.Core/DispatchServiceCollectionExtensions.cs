@@ -1,7 +1,5 @@
 using BrazeFunctions.Core.Braze;
-using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
-using BrazeFunctions.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -13,7 +11,7 @@ public static class DispatchServiceCollectionExtensions
 {
     /// <summary>
     /// The Braze typed client (options validated at start-up: endpoint host, API key), the rate-limit gate, the dispatcher and
-    /// the dead-letter store. The renderer (<c>IWebhookRenderer</c>) comes from the template registration.
+    /// the dead-letter store, with the storage queues and the template renderer they use.
     /// </summary>
     public static IServiceCollection AddRelayDispatch(this IServiceCollection services)
     {
@@ -21,13 +19,9 @@ public static class DispatchServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BrazeOptions>, BrazeOptionsValidator>());
         services.AddOptions<DispatchOptions>().BindConfiguration(DispatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DispatchOptions>, DispatchOptionsValidator>());
-        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
-        services.AddMetrics();
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<RelayMetrics>();
-        services.TryAddSingleton<QueueServiceClientFactory>();
-        services.TryAddSingleton<RelayQueues>();
+        services.AddRelayStorage();
+        services.AddRelayTemplates();
         services.TryAddSingleton<RateLimitGate>();
         // Transient like the typed client it uses, so IHttpClientFactory can rotate handlers.
         services.TryAddTransient<OutboxDispatcher>();

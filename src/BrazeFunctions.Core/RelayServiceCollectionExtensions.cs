@@ -9,22 +9,35 @@ namespace BrazeFunctions.Core;
 /// <summary>Registers the relay's core services; the Function App, the CLI and the tests share this wiring.</summary>
 public static class RelayServiceCollectionExtensions
 {
-    /// <summary>Storage queues, the ingress and the health probe, with options validated at start-up.</summary>
+    /// <summary>
+    /// The ingress and the health probe, with the storage queues they write to and the template catalog that defines the
+    /// known routes; options are validated at start-up.
+    /// </summary>
     public static IServiceCollection AddRelayIngress(this IServiceCollection services)
     {
-        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddRelayStorage();
+        services.AddRelayTemplates();
         services.AddOptions<IngressOptions>().BindConfiguration(IngressOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<WebhookRequestValidator>();
+        services.TryAddSingleton<WebhookIngress>();
+        services.TryAddSingleton<QueueHealthProbe>();
+        return services;
+    }
 
+    /// <summary>The outbox and poison queues, the clock and the relay's metrics, registered once for every part that needs them.</summary>
+    internal static IServiceCollection AddRelayStorage(this IServiceCollection services)
+    {
+        if (services.Any(d => d.ServiceType == typeof(RelayQueues)))
+        {
+            return services;
+        }
+
+        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RelayMetrics>();
         services.TryAddSingleton<QueueServiceClientFactory>();
         services.TryAddSingleton<RelayQueues>();
-        // The template catalog replaces this when it is registered first.
-        services.TryAddSingleton<IRouteCatalog, ConfiguredRouteCatalog>();
-        services.TryAddSingleton<WebhookRequestValidator>();
-        services.TryAddSingleton<WebhookIngress>();
-        services.TryAddSingleton<QueueHealthProbe>();
         return services;
     }
 }

@@ -6,7 +6,6 @@ using Microsoft.Extensions.Hosting;
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.Services.AddRelayIngress();
-builder.Services.AddRelayTemplates();
 builder.Services.AddRelayDispatch();
 builder.AddRelayTelemetry();
 

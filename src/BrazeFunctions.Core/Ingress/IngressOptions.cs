@@ -27,10 +27,4 @@ public sealed class IngressOptions
     /// <summary>Seconds sent in <c>Retry-After</c> when the queue cannot be reached (Braze honours it on 5XX).</summary>
     [Range(1, 3600)]
     public int StorageRetryAfterSeconds { get; set; } = 30;
-
-    /// <summary>
-    /// Routes accepted when no template catalog is registered, comma-separated
-    /// (<c>Ingress__Routes=attribute-from-event,trigger-canvas</c>).
-    /// </summary>
-    public string Routes { get; set; } = string.Empty;
 }

@@ -83,7 +83,8 @@ internal sealed class DispatchRig : IAsyncDisposable
         TimeProvider? time = null,
         string? configuredKey = null,
         IWebhookRenderer? renderer = null,
-        Action<IServiceCollection>? configure = null)
+        Action<IServiceCollection>? configure = null,
+        bool useShippedTemplates = false)
     {
         time ??= TimeProvider.System;
         var braze = await FakeBrazeServer.StartAsync(time, ApiKey);
@@ -92,7 +93,6 @@ internal sealed class DispatchRig : IAsyncDisposable
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["Outbox:QueueName"] = queue,
-            ["Ingress:Routes"] = "attribute-from-event,trigger-canvas",
             ["Braze:RestEndpoint"] = braze.BaseAddress.ToString(),
             ["Braze:AllowLoopbackHttp"] = "true",
             ["Braze:ApiKey"] = configuredKey ?? ApiKey,
@@ -109,13 +109,12 @@ internal sealed class DispatchRig : IAsyncDisposable
         var host = await RelayTestHost.StartAsync(all, services =>
         {
             services.Replace(ServiceDescriptor.Singleton(time));
-            if (renderer is not null)
+            // The real template renderer is registered with the ingress; tests whose subject is not rendering swap it out.
+            if (!useShippedTemplates)
             {
-                services.Replace(ServiceDescriptor.Singleton(renderer));
-            }
-            else
-            {
-                services.TryAddSingleton<IWebhookRenderer, PassThroughRenderer>();
+                services.Replace(renderer is null
+                    ? ServiceDescriptor.Singleton<IWebhookRenderer, PassThroughRenderer>()
+                    : ServiceDescriptor.Singleton(renderer));
             }
 
             services.AddRelayDispatch();

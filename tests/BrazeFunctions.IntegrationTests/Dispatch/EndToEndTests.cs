@@ -1,15 +1,10 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json.Nodes;
-using BrazeFunctions.Core;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Ingress;
-using BrazeFunctions.Functions;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Routing;
 
 namespace BrazeFunctions.IntegrationTests.Dispatch;
 
@@ -31,7 +26,7 @@ public sealed class EndToEndTests(AzuriteFixture azurite)
         await using var rig = await DispatchRig.StartAsync(
             azurite,
             new() { ["Templates:Directory"] = Path.Combine(RepositoryRoot.Path, "templates") },
-            configure: services => services.AddRelayTemplates());
+            useShippedTemplates: true);
         var payload = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot.Path, "templates", route + ".sample.json"));
         var golden = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot.Path, "tests", "BrazeFunctions.Tests", "Templates", "Golden", route + ".json")))!;
         var activities = new List<Activity>();
@@ -43,7 +38,7 @@ public sealed class EndToEndTests(AzuriteFixture azurite)
         };
         ActivitySource.AddActivityListener(listener);
 
-        var status = await PostAsync(rig, route, payload);
+        var (status, _, _) = await FunctionCall.PostWebhookAsync(rig.Host.Get<WebhookIngress>(), route, payload, headers: new Dictionary<string, string> { ["traceparent"] = TraceParent });
         Assert.Equal(StatusCodes.Status202Accepted, status);
         var queued = Assert.Single(await rig.ReceiveAllAsync(rig.Outbox));
         var result = await rig.Host.Get<OutboxDispatcher>().DispatchAsync(queued.Body.ToString(), queued.DequeueCount, default);
@@ -63,22 +58,5 @@ public sealed class EndToEndTests(AzuriteFixture azurite)
         Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", delivery.TraceId.ToHexString());
         Assert.Equal("00f067aa0ba902b7", delivery.ParentSpanId.ToHexString());
         Assert.DoesNotContain(DispatchRig.ApiKey, rig.Host.AllLogText(), StringComparison.Ordinal);
-    }
-
-    private static async Task<int> PostAsync(DispatchRig rig, string route, string body)
-    {
-        var function = new WebhookIngressFunction(rig.Host.Get<WebhookIngress>());
-        var context = new DefaultHttpContext();
-        context.Request.Method = HttpMethods.Post;
-        context.Request.Path = "/api/hooks/" + route;
-        context.Request.ContentType = "application/json";
-        context.Request.Headers["traceparent"] = TraceParent;
-        var bytes = Encoding.UTF8.GetBytes(body);
-        context.Request.Body = new MemoryStream(bytes);
-        context.Request.ContentLength = bytes.Length;
-        context.Response.Body = new MemoryStream();
-        var result = await function.Run(context.Request, route);
-        await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new Microsoft.AspNetCore.Mvc.Abstractions.ActionDescriptor()));
-        return context.Response.StatusCode;
     }
 }

@@ -1,13 +1,10 @@
 using System.Text;
 using System.Text.Json;
 using Azure.Storage.Queues;
-using BrazeFunctions.Core.Http;
 using BrazeFunctions.Core.Ingress;
-using BrazeFunctions.Functions;
+using BrazeFunctions.Core.Storage;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Routing;
 
 namespace BrazeFunctions.IntegrationTests.Ingress;
 
@@ -113,7 +110,6 @@ public sealed class WebhookIngressFunctionTests(AzuriteFixture azurite)
             ["AzureWebJobsStorage"] = AzuriteFixture.UnreachableConnectionString(FreePort.Next()),
             ["Outbox:QueueName"] = NewQueueName(),
             ["Outbox:StorageMaxRetries"] = "0",
-            ["Ingress:Routes"] = "attribute-from-event",
             ["Ingress:StorageRetryAfterSeconds"] = "45",
         });
 
@@ -130,15 +126,10 @@ public sealed class WebhookIngressFunctionTests(AzuriteFixture azurite)
     {
         var queue = NewQueueName();
         await using var host = await StartAsync(queue);
-        var function = new HealthFunction(host.Get<BrazeFunctions.Core.Storage.QueueHealthProbe>());
-        var context = new DefaultHttpContext();
-        context.Response.Body = new MemoryStream();
+        var (status, body, _) = await FunctionCall.GetHealthAsync(host.Get<QueueHealthProbe>());
 
-        var result = await function.Run(context.Request);
-        await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new Microsoft.AspNetCore.Mvc.Abstractions.ActionDescriptor()));
-
-        Assert.Equal(StatusCodes.Status200OK, context.Response.StatusCode);
-        Assert.Equal("healthy", ReadJson(context.Response).GetProperty("status").GetString());
+        Assert.Equal(StatusCodes.Status200OK, status);
+        Assert.Equal("healthy", body.GetProperty("status").GetString());
     }
 
     [Fact]
@@ -149,20 +140,18 @@ public sealed class WebhookIngressFunctionTests(AzuriteFixture azurite)
             ["AzureWebJobsStorage"] = AzuriteFixture.UnreachableConnectionString(FreePort.Next()),
             ["Outbox:StorageMaxRetries"] = "0",
         });
-        var function = new HealthFunction(host.Get<BrazeFunctions.Core.Storage.QueueHealthProbe>());
-        var context = new DefaultHttpContext();
-        context.Response.Body = new MemoryStream();
+        var (status, body, _) = await FunctionCall.GetHealthAsync(host.Get<QueueHealthProbe>());
 
-        var result = await function.Run(context.Request);
-        await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new Microsoft.AspNetCore.Mvc.Abstractions.ActionDescriptor()));
-
-        Assert.Equal(StatusCodes.Status503ServiceUnavailable, context.Response.StatusCode);
-        var body = ReadJson(context.Response);
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, status);
         Assert.Equal("unhealthy", body.GetProperty("status").GetString());
         Assert.Contains("braze-outbox", body.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     private const string IngressOptionsSecretHeader = "X-Relay-Secret";
+
+    private static Task<(int Status, JsonElement Body, HttpResponse Response)> PostAsync(
+        RelayTestHost host, string route, string body, string? contentType = "application/json", Dictionary<string, string>? headers = null) =>
+        FunctionCall.PostWebhookAsync(host.Get<WebhookIngress>(), route, body, contentType, headers);
 
     private static string NewQueueName() => "outbox-" + Guid.NewGuid().ToString("N")[..12];
 
@@ -171,40 +160,9 @@ public sealed class WebhookIngressFunctionTests(AzuriteFixture azurite)
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["Outbox:QueueName"] = queue,
-            ["Ingress:Routes"] = "attribute-from-event,trigger-canvas",
             ["Ingress:SharedSecret"] = Secret,
             ["Ingress:MaxBodyBytes"] = maxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
-
-    private static async Task<(int Status, JsonElement Body, HttpResponse Response)> PostAsync(
-        RelayTestHost host, string route, string body, string? contentType = "application/json", Dictionary<string, string>? headers = null)
-    {
-        var function = new WebhookIngressFunction(host.Get<WebhookIngress>());
-        var context = new DefaultHttpContext();
-        context.Request.Method = HttpMethods.Post;
-        context.Request.Path = "/api/hooks/" + route;
-        context.Request.ContentType = contentType;
-        var bytes = Encoding.UTF8.GetBytes(body);
-        context.Request.Body = new MemoryStream(bytes);
-        context.Request.ContentLength = bytes.Length;
-        foreach (var (name, value) in headers ?? [])
-        {
-            context.Request.Headers[name] = value;
-        }
-
-        context.Response.Body = new MemoryStream();
-        var result = await function.Run(context.Request, route);
-        Assert.IsType<JsonReply>(result);
-        await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new Microsoft.AspNetCore.Mvc.Abstractions.ActionDescriptor()));
-        return (context.Response.StatusCode, ReadJson(context.Response), context.Response);
-    }
-
-    private static JsonElement ReadJson(HttpResponse response)
-    {
-        response.Body.Position = 0;
-        using var document = JsonDocument.Parse(response.Body);
-        return document.RootElement.Clone();
-    }
 
     private QueueClient RawQueue(string queue) =>
         new(azurite.ConnectionString, queue, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });

@@ -21,7 +21,6 @@ public sealed class RelayTelemetryTests
         ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
         ["Braze:RestEndpoint"] = "https://rest.fra-01.braze.eu",
         ["Braze:ApiKey"] = "unused",
-        ["Ingress:Routes"] = "attribute-from-event",
     };
 
     [Fact]

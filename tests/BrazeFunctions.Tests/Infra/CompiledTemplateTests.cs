@@ -23,7 +23,6 @@ public sealed partial class CompiledTemplateTests
     {
         ["AzureWebJobsStorage"] = "replaced by the identity-based AzureWebJobsStorage__* settings (no connection string, no key)",
         ["FUNCTIONS_WORKER_RUNTIME"] = "Flex Consumption refuses it; the runtime is functionAppConfig.runtime",
-        ["Ingress__Routes"] = "route list of the configured catalog, for local runs; the template catalog supplies the routes in Azure",
     };
 
     // The contract of common.md: settings the code reads in Azure, whatever their defaults.

@@ -19,7 +19,7 @@ namespace BrazeFunctions.IntegrationTests.Dispatch;
 /// The closing measurement of issue #4: 200 webhooks through the outbox, four dispatches at a time like a Functions batch,
 /// against the fake Braze with a low /users/track limit (10 per 3-second window) and injected faults. It asserts the
 /// invariants (every message ends in exactly one place; no request is sent inside an open 429 window) and writes the
-/// figures to benchmarks/results/dispatch-run.md. Time is a fake clock that runs ahead on its own, so the rate-limit
+/// figures to TestResults/dispatch-run.md (benchmarks/results/dispatch-run.md is a committed copy of one run). Time is a fake clock that runs ahead on its own, so the rate-limit
 /// windows pass without the test sleeping through them.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
@@ -162,8 +162,8 @@ public sealed class MeasuredRunTests(AzuriteFixture azurite)
         var report = new StringBuilder()
             .AppendLine("# Dispatch measured run")
             .AppendLine()
-            .AppendLine("Written by `MeasuredRunTests` (tests/BrazeFunctions.IntegrationTests/Dispatch/MeasuredRunTests.cs) on every run; the")
-            .AppendLine("figures below are from the last run. Setup: 200 envelopes on a real Azurite outbox, dispatched four at a time (like a")
+            .AppendLine("Written by `MeasuredRunTests` (tests/BrazeFunctions.IntegrationTests/Dispatch/MeasuredRunTests.cs) to")
+            .AppendLine("`TestResults/dispatch-run.md` on every test run; `benchmarks/results/dispatch-run.md` is a committed copy of one run. Setup: 200 envelopes on a real Azurite outbox, dispatched four at a time (like a")
             .AppendLine("Functions batch) by the real dispatcher against the fake Braze (Kestrel on 127.0.0.1) with `/users/track` limited to")
             .AppendLine("10 requests per 3-second fixed window; every 23rd request answered 500, every 37th connection dropped; payloads that")
             .AppendLine("produce a 400, a template error, an abort and a permanent 503. In-place retries 2, short 429 wait 5 s, retry schedule `1s`.")
@@ -200,7 +200,8 @@ public sealed class MeasuredRunTests(AzuriteFixture azurite)
             report.AppendLine(CultureInfo.InvariantCulture, $"- `{group.Key}`: {group.Count()} (status {string.Join(", ", group.Select(p => p.Entry.Reason?.Status?.ToString(CultureInfo.InvariantCulture) ?? "-").Distinct())})");
         }
 
-        var path = Path.Combine(RepositoryRoot.Path, "benchmarks", "results", "dispatch-run.md");
+        // Not the committed copy: a test run must not modify tracked files.
+        var path = Path.Combine(RepositoryRoot.Path, "TestResults", "dispatch-run.md");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await File.WriteAllTextAsync(path, report.ToString());
     }

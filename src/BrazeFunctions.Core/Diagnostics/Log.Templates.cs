@@ -12,10 +12,4 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Template {Route} referenced missing variable {VariableName} while rendering message {MessageId}; it rendered empty")]
     public static partial void TemplateVariableMissing(ILogger logger, string route, string variableName, string messageId);
-
-    [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Template {Route} aborted message {MessageId}: {AbortReason}")]
-    public static partial void TemplateAborted(ILogger logger, string route, string messageId, string abortReason);
-
-    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Template {Route} failed to render message {MessageId}: {Problem}")]
-    public static partial void TemplateRenderFailed(ILogger logger, string route, string messageId, string problem);
 }

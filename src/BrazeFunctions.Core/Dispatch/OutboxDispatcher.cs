@@ -40,9 +40,6 @@ public sealed class OutboxDispatcher(
     RelayMetrics metrics,
     ILogger<OutboxDispatcher> logger)
 {
-    // Messages the dispatcher writes must fit a queue message (64 KiB after Base64).
-    private const int MaxQueueBytes = 64 * 1024 / 4 * 3;
-
     public async Task<DispatchResult> DispatchAsync(string message, long dequeueCount, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -279,12 +276,12 @@ public sealed class OutboxDispatcher(
     private async Task WriteDeadLetterAsync(DeadLetterReason reason, WebhookEnvelope? envelope, string? rawMessage, CancellationToken cancellationToken)
     {
         var bytes = DeadLetterCodec.Serialize(reason, envelope, rawMessage);
-        if (bytes.Length > MaxQueueBytes)
+        if (bytes.Length > QueueMessageLimits.MaxBytesBeforeBase64)
         {
             bytes = DeadLetterCodec.Serialize(reason with { BrazeMessage = null, Detail = Shorten(reason.Detail) }, envelope, rawMessage);
         }
 
-        if (bytes.Length > MaxQueueBytes && envelope is not null)
+        if (bytes.Length > QueueMessageLimits.MaxBytesBeforeBase64 && envelope is not null)
         {
             // The largest envelopes leave no room for a reason; the host's shape (bare envelope) still keeps the message.
             Log.DeadLetterTooLarge(logger, reason.MessageId, reason.Code);

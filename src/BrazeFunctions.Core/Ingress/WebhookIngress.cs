@@ -22,10 +22,6 @@ public sealed class WebhookIngress(
     RelayMetrics metrics,
     ILogger<WebhookIngress> logger)
 {
-    // Base64 turns every 3 bytes into 4 characters; Azure Storage caps a message at 64 KiB.
-    internal const int MaxQueueMessageBytes = 64 * 1024;
-    internal const int MaxEnvelopeBytes = MaxQueueMessageBytes / 4 * 3;
-
     public async Task<JsonReply> AcceptAsync(string route, HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -48,12 +44,12 @@ public sealed class WebhookIngress(
             Attempt: 0);
 
         var message = EnvelopeCodec.Serialize(envelope);
-        if (message.Length > MaxEnvelopeBytes)
+        if (message.Length > QueueMessageLimits.MaxBytesBeforeBase64)
         {
             Log.WebhookRejected(logger, StatusCodes.Status413PayloadTooLarge, "envelope_too_large");
             metrics.WebhookRejected(StatusCodes.Status413PayloadTooLarge);
             return JsonReply.Problem(StatusCodes.Status413PayloadTooLarge, "payload_too_large",
-                $"The webhook does not fit a queue message once wrapped ({message.Length} of {MaxEnvelopeBytes} bytes before Base64); send a smaller body.");
+                $"The webhook does not fit a queue message once wrapped ({message.Length} of {QueueMessageLimits.MaxBytesBeforeBase64} bytes before Base64); send a smaller body.");
         }
 
         try

@@ -5,6 +5,15 @@ using Azure.Storage.Queues.Models;
 namespace BrazeFunctions.Core.Storage;
 
 /// <summary>
+/// The largest message the relay writes: Azure Storage caps a message at 64 KiB, and Base64 (the encoding the queue
+/// trigger expects) turns every 3 bytes into 4 characters.
+/// </summary>
+public static class QueueMessageLimits
+{
+    public const int MaxBytesBeforeBase64 = 64 * 1024 / 4 * 3;
+}
+
+/// <summary>
 /// One storage queue (the outbox or its poison queue). Sends create the queue on first use when it is missing, so a
 /// fresh Azurite works without a set-up step; in Azure the Bicep template creates both queues.
 /// </summary>

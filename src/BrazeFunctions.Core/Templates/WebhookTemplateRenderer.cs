@@ -37,21 +37,14 @@ internal sealed class WebhookTemplateRenderer
     public RenderOutcome Render(WebhookTemplate template, string payloadJson, RenderFacts facts)
     {
         var outcome = RenderCore(template, payloadJson, facts);
-        switch (outcome)
+        // Aborts and failures are outcomes the dispatcher logs with the delivery's context (events 3006, 3016); only what
+        // the outcome does not carry on its own, a typo'd variable name, is logged here.
+        if (outcome is RenderOutcome.Rendered rendered)
         {
-            case RenderOutcome.Rendered rendered:
-                foreach (var name in rendered.MissingVariables)
-                {
-                    Log.TemplateVariableMissing(_logger, template.Route, name, facts.MessageId);
-                }
-
-                break;
-            case RenderOutcome.Aborted aborted:
-                Log.TemplateAborted(_logger, template.Route, facts.MessageId, aborted.Reason);
-                break;
-            case RenderOutcome.Failed failed:
-                Log.TemplateRenderFailed(_logger, template.Route, facts.MessageId, failed.Error);
-                break;
+            foreach (var name in rendered.MissingVariables)
+            {
+                Log.TemplateVariableMissing(_logger, template.Route, name, facts.MessageId);
+            }
         }
 
         return outcome;

@@ -32,7 +32,11 @@ public sealed record DeadLetterReason(
     int Attempt,
     DateTimeOffset? ReceivedAt,
     DateTimeOffset DeadLetteredAt,
-    string? CorrelationId);
+    string? CorrelationId)
+{
+    /// <summary>The Braze workspace the route's template named when the message was dead-lettered (its name, never its key).</summary>
+    public string? Workspace { get; init; }
+}
 
 /// <summary>What a message on the poison queue turned out to be.</summary>
 public enum PoisonKind

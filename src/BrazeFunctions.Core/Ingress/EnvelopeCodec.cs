@@ -26,6 +26,21 @@ public static class EnvelopeCodec
             writer.WriteNumber("attempt", envelope.Attempt);
             WriteOptional(writer, "correlationId", envelope.CorrelationId);
             WriteOptional(writer, "idempotencyKey", envelope.IdempotencyKey);
+            if (envelope.ReplayedAt is { } replayedAt)
+            {
+                writer.WriteString("replayedAt", replayedAt);
+            }
+
+            if (envelope.OverrideClaim)
+            {
+                writer.WriteBoolean("overrideClaim", true);
+            }
+
+            if (envelope.SendAlone)
+            {
+                writer.WriteBoolean("sendAlone", true);
+            }
+
             writer.WritePropertyName("payload");
             writer.WriteRawValue(envelope.PayloadJson, skipInputValidation: false);
             writer.WriteEndObject();
@@ -84,7 +99,14 @@ public static class EnvelopeCodec
                 payload.GetRawText(),
                 OptionalString(root, "correlationId"),
                 OptionalString(root, "idempotencyKey"),
-                root.TryGetProperty("attempt", out var attempt) && attempt.TryGetInt32(out var count) ? count : 0);
+                root.TryGetProperty("attempt", out var attempt) && attempt.TryGetInt32(out var count) ? count : 0)
+            {
+                ReplayedAt = root.TryGetProperty("replayedAt", out var replayed) && replayed.ValueKind == JsonValueKind.String && replayed.TryGetDateTimeOffset(out var replayedAt)
+                    ? replayedAt
+                    : null,
+                OverrideClaim = root.TryGetProperty("overrideClaim", out var overrideClaim) && overrideClaim.ValueKind == JsonValueKind.True,
+                SendAlone = root.TryGetProperty("sendAlone", out var alone) && alone.ValueKind == JsonValueKind.True,
+            };
         }
     }
 

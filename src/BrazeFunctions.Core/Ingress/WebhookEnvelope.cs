@@ -23,4 +23,25 @@ public sealed record WebhookEnvelope(
     int Attempt)
 {
     public const int CurrentVersion = 1;
+
+    /// <summary>
+    /// When an operator replayed this message from the dead-letter queue. Optional (older instances ignore it): message age
+    /// limits count from here when it is set, while <see cref="ReceivedAt"/> stays the original receipt for the record.
+    /// </summary>
+    public DateTimeOffset? ReplayedAt { get; init; }
+
+    /// <summary>
+    /// Set by <c>deadletter replay --include-ambiguous</c>: the operator chose to resend a message whose earlier outcome is
+    /// unknown, so the dispatcher takes over its delivery claim instead of dead-lettering it again. Optional.
+    /// </summary>
+    public bool OverrideClaim { get; init; }
+
+    /// <summary>
+    /// Send this message in a request of its own, never merged with others: set when a merged request was refused and
+    /// splitting it could not single out the bad message. Optional.
+    /// </summary>
+    public bool SendAlone { get; init; }
+
+    /// <summary>The time message age limits count from: the replay time when replayed, else the receipt.</summary>
+    public DateTimeOffset AgeClockStart => ReplayedAt ?? ReceivedAt;
 }

@@ -54,6 +54,9 @@ internal static partial class TemplateLoader
         }
 
         string? endpoint = null, description = null, idempotency = null;
+        var workspace = WebhookTemplate.DefaultWorkspace;
+        var coalesce = true;
+        AmbiguousOutcomePolicy? onAmbiguous = null;
         int endpointLine = 0, endpointColumn = 0, keyLine = 0, keyColumn = 0;
         for (var i = 1; i < close; i++)
         {
@@ -84,8 +87,29 @@ internal static partial class TemplateLoader
                     // Columns inside the key count from its first character, after an opening quote.
                     (idempotency, keyLine, keyColumn) = (value, i + 1, valueColumn + (line[(valueColumn - 1)..].StartsWith('"') || line[(valueColumn - 1)..].StartsWith('\'') ? 1 : 0));
                     break;
+                case "workspace":
+                    workspace = WorkspaceName().IsMatch(value)
+                        ? value
+                        : throw new TemplateLoadException(file, i + 1, valueColumn, $"workspace '{value}' is not a valid workspace name (a lower-case letter, then up to 23 lower-case letters or digits)");
+                    break;
+                case "coalesce":
+                    coalesce = value switch
+                    {
+                        "true" => true,
+                        "false" => false,
+                        _ => throw new TemplateLoadException(file, i + 1, valueColumn, $"coalesce must be true or false (got '{value}')"),
+                    };
+                    break;
+                case "on_ambiguous":
+                    onAmbiguous = value switch
+                    {
+                        "retry" => AmbiguousOutcomePolicy.Retry,
+                        "dead_letter" => AmbiguousOutcomePolicy.DeadLetter,
+                        _ => throw new TemplateLoadException(file, i + 1, valueColumn, $"on_ambiguous must be retry or dead_letter (got '{value}')"),
+                    };
+                    break;
                 default:
-                    throw new TemplateLoadException(file, i + 1, 1, $"unknown front matter key '{key}' (known: endpoint, description, idempotency_key)");
+                    throw new TemplateLoadException(file, i + 1, 1, $"unknown front matter key '{key}' (known: endpoint, description, idempotency_key, workspace, coalesce, on_ambiguous)");
             }
         }
 
@@ -123,7 +147,12 @@ internal static partial class TemplateLoader
             keyTemplate = Parse(source, file, (_, column) => (keyLine, keyColumn + Math.Max(0, column - 1 - shift)));
         }
 
-        return new WebhookTemplate(route, endpoint, description, file, bodyTemplate, keyTemplate);
+        return new WebhookTemplate(route, endpoint, description, file, bodyTemplate, keyTemplate)
+        {
+            Workspace = workspace,
+            Coalesce = coalesce,
+            OnAmbiguous = onAmbiguous,
+        };
     }
 
     private static IFluidTemplate Parse(string source, string file, Func<int, int, (int Line, int Column)> toFile)
@@ -186,4 +215,8 @@ internal static partial class TemplateLoader
 
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$")]
     internal static partial Regex RouteName();
+
+    /// <summary>Valid as an app setting segment, a Key Vault secret name and a .NET configuration key alike.</summary>
+    [GeneratedRegex("^[a-z][a-z0-9]{0,23}$")]
+    internal static partial Regex WorkspaceName();
 }

@@ -9,7 +9,33 @@ internal sealed record WebhookTemplate(
     string Description,
     string SourcePath,
     IFluidTemplate Body,
-    IFluidTemplate? IdempotencyKey);
+    IFluidTemplate? IdempotencyKey)
+{
+    /// <summary>The workspace a template sends to when its front matter names none.</summary>
+    public const string DefaultWorkspace = "default";
+
+    /// <summary>The Braze workspace (front matter <c>workspace</c>) whose endpoint, key and rate limit this route uses.</summary>
+    public string Workspace { get; init; } = DefaultWorkspace;
+
+    /// <summary>False when the front matter says <c>coalesce: false</c>: every request of this route is sent alone.</summary>
+    public bool Coalesce { get; init; } = true;
+
+    /// <summary>
+    /// Front matter <c>on_ambiguous</c>: what to do when Braze may or may not have applied a request. Null means the default
+    /// for the rendered body (see <c>AmbiguityPolicy</c>).
+    /// </summary>
+    public AmbiguousOutcomePolicy? OnAmbiguous { get; init; }
+}
+
+/// <summary>What the relay does with a request whose outcome nobody can know (a lost answer, a 500/502/504, a stale claim).</summary>
+public enum AmbiguousOutcomePolicy
+{
+    /// <summary>Send it again: a repeat does no harm (bodies that only set attributes).</summary>
+    Retry,
+
+    /// <summary>Dead-letter it as <c>ambiguous_outcome</c> for an operator to check in Braze (counters, events, triggers).</summary>
+    DeadLetter,
+}
 
 /// <summary>A template that cannot be loaded, with the position of the problem in the file (1-based).</summary>
 internal sealed class TemplateLoadException(string file, int line, int column, string problem)

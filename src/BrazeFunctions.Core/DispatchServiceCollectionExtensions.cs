@@ -1,33 +1,70 @@
 using BrazeFunctions.Core.Braze;
+using BrazeFunctions.Core.Delivery;
+using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
+using BrazeFunctions.Core.Idempotency;
+using BrazeFunctions.Core.Pacing;
+using BrazeFunctions.Core.Storage;
+using BrazeFunctions.Core.Templates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace BrazeFunctions.Core;
 
-/// <summary>Registers the dispatcher, the Braze client and the dead-letter store.</summary>
+/// <summary>Registers the delivery engine: dispatcher, coalescer, pacer, idempotency store, Braze client, dead letters.</summary>
 public static class DispatchServiceCollectionExtensions
 {
     /// <summary>
-    /// The Braze typed client (options validated at start-up: endpoint host, API key), the rate-limit gate, the dispatcher and
-    /// the dead-letter store, with the storage queues and the template renderer they use.
+    /// The Braze workspaces and client (options validated at start-up: endpoints, keys, every template's workspace), the
+    /// pacer and its shared state, the idempotency store, the batcher (a hosted service, so that shutdown sends or hands
+    /// back what it holds), the dispatcher and the dead-letter store, with the storage and templates they use.
     /// </summary>
     public static IServiceCollection AddRelayDispatch(this IServiceCollection services)
     {
+        if (services.Any(d => d.ServiceType == typeof(OutboxDispatcher)))
+        {
+            return services;
+        }
+
         services.AddOptions<BrazeOptions>().BindConfiguration(BrazeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BrazeOptions>, BrazeOptionsValidator>());
         services.AddOptions<DispatchOptions>().BindConfiguration(DispatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DispatchOptions>, DispatchOptionsValidator>());
+        services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IdempotencyOptions>, IdempotencyOptionsValidator>());
 
         services.AddRelayStorage();
         services.AddRelayTemplates();
-        services.TryAddSingleton<RateLimitGate>();
-        // Transient like the typed client it uses, so IHttpClientFactory can rotate handlers.
-        services.TryAddTransient<OutboxDispatcher>();
+        services.TryAddSingleton<IRandomSource, SharedRandomSource>();
+        services.TryAddSingleton<RelayTables>();
+        services.TryAddSingleton<BrazeWorkspaces>();
+        services.TryAddSingleton<BrazeClient>();
+        services.TryAddSingleton<SharedPacingStore>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRelayHealthCheck, SharedPacingStore>(sp => sp.GetRequiredService<SharedPacingStore>()));
+        services.TryAddSingleton<RateLimitPacer>();
+        services.TryAddSingleton<IdempotencyStore>();
+        services.TryAddSingleton<DeliveryClaims>();
+        services.TryAddSingleton<UsersTrackCaps>();
+        services.TryAddSingleton<BatchSender>();
+        services.TryAddSingleton<DeliveryBatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryBatcher>());
+        services.TryAddSingleton<DeadLetterWriter>();
+        services.TryAddSingleton<DeliveryEndings>();
+        services.TryAddSingleton(sp => new OutboxDispatcher(
+            sp.GetRequiredService<IWebhookRenderer>(),
+            sp.GetRequiredService<DeliveryBatcher>(),
+            sp.GetRequiredService<DeliveryEndings>(),
+            sp.GetRequiredService<BrazeWorkspaces>(),
+            sp.GetRequiredService<IOptions<DispatchOptions>>(),
+            sp.GetRequiredService<RelayMetrics>(),
+            sp.GetRequiredService<ILogger<OutboxDispatcher>>()));
         services.TryAddSingleton<DeadLetterStore>();
+        services.AddHostedService<TemplateWorkspaceCheck>();
 
-        services.AddHttpClient<BrazeClient>()
+        services.AddHttpClient(BrazeClient.HttpClientName, (sp, client) => client.Timeout = sp.GetRequiredService<IOptions<BrazeOptions>>().Value.RequestTimeout)
             // Never follow a redirect: it could carry the bearer key to another host.
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
             // The factory's own request logging puts raw header values (the bearer key) into the structured state even when
@@ -35,4 +72,24 @@ public static class DispatchServiceCollectionExtensions
             .RemoveAllLoggers();
         return services;
     }
+}
+
+/// <summary>Stops start-up when a template names a workspace that is not configured, naming the template's file and the workspace.</summary>
+internal sealed class TemplateWorkspaceCheck(TemplateCatalog catalog, BrazeWorkspaces workspaces) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var missing = catalog.Templates.Where(t => !workspaces.TryGet(t.Workspace, out _)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException(
+                "Templates name Braze workspaces that are not configured: " +
+                string.Join("; ", missing.Select(t => $"{t.SourcePath} names workspace '{t.Workspace}'")) +
+                $". Configured: {string.Join(", ", workspaces.Names.Order(StringComparer.Ordinal))}. Add Braze__Workspaces__<name>__RestEndpoint and Braze__Workspaces__<name>__ApiKey, or fix the template's front matter.");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

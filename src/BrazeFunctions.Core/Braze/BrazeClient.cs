@@ -3,75 +3,76 @@ using System.Text;
 using System.Text.Json;
 using BrazeFunctions.Core.Diagnostics;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace BrazeFunctions.Core.Braze;
 
 /// <summary>
-/// The typed HTTP client for Braze's REST API: one POST per call, no retries of its own (the dispatcher decides), every
-/// answer or failure returned as a <see cref="BrazeResponse"/> instead of an exception.
+/// The typed HTTP client for Braze's REST API: one POST per call to one workspace (its host, its key), no retries of its
+/// own (the delivery engine decides), every answer or failure returned as a <see cref="BrazeResponse"/> instead of an
+/// exception.
 /// </summary>
 public sealed class BrazeClient
 {
     internal const int MaxMessageLength = 500;
     private const int MaxResponseBytes = 256 * 1024;
 
-    private readonly HttpClient _http;
-    private readonly IOptions<BrazeOptions> _options;
+    /// <summary>The named client of IHttpClientFactory: handler settings and no request logging (see DI registration).</summary>
+    public const string HttpClientName = "braze";
+
+    private readonly IHttpClientFactory _httpClients;
     private readonly TimeProvider _time;
     private readonly RelayMetrics _metrics;
     private readonly ILogger<BrazeClient> _logger;
 
-    public BrazeClient(HttpClient http, IOptions<BrazeOptions> options, TimeProvider time, RelayMetrics metrics, ILogger<BrazeClient> logger)
+    public BrazeClient(IHttpClientFactory httpClients, TimeProvider time, RelayMetrics metrics, ILogger<BrazeClient> logger)
     {
-        ArgumentNullException.ThrowIfNull(http);
-        ArgumentNullException.ThrowIfNull(options);
-        _http = http;
-        _options = options;
+        _httpClients = httpClients;
         _time = time;
         _metrics = metrics;
         _logger = logger;
-        _http.BaseAddress = options.Value.RestEndpoint;
-        _http.Timeout = options.Value.RequestTimeout;
     }
 
-    /// <summary>Posts <paramref name="bodyJson"/> to an allow-listed <paramref name="endpoint"/>.</summary>
+    /// <summary>Posts <paramref name="bodyJson"/> to an allow-listed <paramref name="endpoint"/> of <paramref name="workspace"/>.</summary>
     /// <exception cref="ArgumentException">The endpoint is not on the allow-list.</exception>
-    public async Task<BrazeResponse> SendAsync(string endpoint, string bodyJson, CancellationToken cancellationToken)
+    public async Task<BrazeResponse> SendAsync(BrazeWorkspace workspace, string endpoint, string bodyJson, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(bodyJson);
         if (endpoint is null || !BrazeApiPaths.IsAllowed(endpoint))
         {
             throw new ArgumentException($"Endpoint '{endpoint}' is not an allow-listed Braze REST path.", nameof(endpoint));
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint.TrimStart('/'), UriKind.Relative))
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(workspace.RestEndpoint, endpoint.TrimStart('/')))
         {
             Content = new StringContent(bodyJson, Encoding.UTF8, "application/json"),
         };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.Value.ApiKey);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", workspace.ApiKey);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
 
         var started = _time.GetTimestamp();
         HttpResponseMessage response;
         try
         {
-            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            // A client per request from the factory: handlers are pooled and rotated by the factory, not held here.
+            var http = _httpClients.CreateClient(HttpClientName);
+            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return Failure(endpoint, "timeout", started);
+            return Failure(workspace, endpoint, "timeout", requestNotSent: false, started);
         }
         catch (HttpRequestException ex)
         {
             // The exception text can carry the host name but never the headers; only its category is kept.
-            return Failure(endpoint, TransportError(ex.HttpRequestError), started);
+            return Failure(workspace, endpoint, TransportError(ex.HttpRequestError), NeverReachedBraze(ex.HttpRequestError), started);
         }
 
         using (response)
         {
             var status = (int)response.StatusCode;
-            var rateLimit = RateLimitInfo.Parse(response.Headers, _time.GetUtcNow());
+            var received = _time.GetUtcNow();
+            var rateLimit = RateLimitInfo.Parse(response.Headers, received);
             string? message = null;
             IReadOnlyList<BrazePartialError> errors = [];
             try
@@ -86,23 +87,31 @@ public sealed class BrazeClient
 
             var elapsed = _time.GetElapsedTime(started);
             var kind = BrazeResponse.Classify(status);
-            _metrics.BrazeRequest(endpoint, status.ToString(System.Globalization.CultureInfo.InvariantCulture), elapsed);
+            _metrics.BrazeRequest(workspace.Name, endpoint, status.ToString(System.Globalization.CultureInfo.InvariantCulture), elapsed);
             if (kind == BrazeOutcomeKind.RateLimited)
             {
-                _metrics.RateLimited(endpoint);
+                _metrics.RateLimited(workspace.Name, endpoint);
             }
 
-            Log.BrazeAnswered(_logger, endpoint, status, elapsed.TotalMilliseconds, rateLimit.Remaining, rateLimit.Reset);
-            return new BrazeResponse(endpoint, status, kind, rateLimit, message, errors, elapsed, null);
+            Log.BrazeAnswered(_logger, workspace.Name, endpoint, status, elapsed.TotalMilliseconds, rateLimit.Remaining, rateLimit.Reset);
+            return new BrazeResponse(endpoint, status, kind, rateLimit, message, errors, elapsed, null) { ReceivedAt = received };
         }
     }
 
-    private BrazeResponse Failure(string endpoint, string error, long started)
+    /// <summary>Failures that prove the request never reached Braze, so nothing can have been applied.</summary>
+    internal static bool NeverReachedBraze(HttpRequestError error) =>
+        error is HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError;
+
+    private BrazeResponse Failure(BrazeWorkspace workspace, string endpoint, string error, bool requestNotSent, long started)
     {
         var elapsed = _time.GetElapsedTime(started);
-        _metrics.BrazeRequest(endpoint, error, elapsed);
-        Log.BrazeTransportFailed(_logger, endpoint, error, elapsed.TotalMilliseconds);
-        return new BrazeResponse(endpoint, 0, BrazeOutcomeKind.Transient, RateLimitInfo.None, null, [], elapsed, error);
+        _metrics.BrazeRequest(workspace.Name, endpoint, error, elapsed);
+        Log.BrazeTransportFailed(_logger, workspace.Name, endpoint, error, elapsed.TotalMilliseconds);
+        return new BrazeResponse(endpoint, 0, BrazeOutcomeKind.Transient, RateLimitInfo.None, null, [], elapsed, error)
+        {
+            RequestNotSent = requestNotSent,
+            ReceivedAt = _time.GetUtcNow(),
+        };
     }
 
     private static async Task<(string? Message, IReadOnlyList<BrazePartialError> Errors)> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)

@@ -36,6 +36,22 @@ public sealed record BrazeResponse(
     /// <summary>A status-less transport failure: "timeout" or "connection".</summary>
     public bool IsTransportFailure => TransportError is not null;
 
+    /// <summary>
+    /// True when the failure proves Braze never received the request (name resolution, connection refused, TLS), so
+    /// nothing was applied. A timeout or a connection reset after the request was written proves nothing.
+    /// </summary>
+    public bool RequestNotSent { get; init; }
+
+    /// <summary>When the answer (or the failure) arrived, on the relay's clock.</summary>
+    public DateTimeOffset ReceivedAt { get; init; }
+
+    /// <summary>
+    /// True when Braze may or may not have applied the request: a timeout or a reset after the request was written, and
+    /// every 5xx but 503 (500, 502, 504...: an error behind Braze's front door, after the work may have started). 503,
+    /// 408, 429 and every other 4xx prove nothing was applied.
+    /// </summary>
+    public bool IsAmbiguous => TransportError is not null ? !RequestNotSent : StatusCode is >= 500 and not 503;
+
     public static BrazeOutcomeKind Classify(int statusCode) => statusCode switch
     {
         >= 200 and < 300 => BrazeOutcomeKind.Success,

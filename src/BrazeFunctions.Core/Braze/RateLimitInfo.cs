@@ -5,14 +5,22 @@ namespace BrazeFunctions.Core.Braze;
 
 /// <summary>
 /// What Braze said about its rate limit in one answer: the three <c>X-RateLimit-*</c> headers (the reset in UTC epoch
-/// seconds) and an optional <c>Retry-After</c> (seconds or an HTTP date). Header names are matched in any case, since
-/// HTTP/2 delivers them lower-case.
+/// seconds), an optional <c>Retry-After</c> or <c>X-RateLimit-Retry-After</c> (seconds or an HTTP date), and the answer's
+/// <c>Date</c>, which places the reset on Braze's clock. Header names are matched in any case, since HTTP/2 delivers them
+/// lower-case.
 /// </summary>
 public sealed record RateLimitInfo(long? Limit, long? Remaining, DateTimeOffset? Reset, TimeSpan? RetryAfter)
 {
     public const string LimitHeader = "X-RateLimit-Limit";
     public const string RemainingHeader = "X-RateLimit-Remaining";
     public const string ResetHeader = "X-RateLimit-Reset";
+    public const string RateLimitRetryAfterHeader = "X-RateLimit-Retry-After";
+
+    /// <summary>Braze's <c>Date</c> header (whole seconds, Braze's clock), when the answer had one.</summary>
+    public DateTimeOffset? ServerDate { get; init; }
+
+    /// <summary>True when the answer carried the headers pacing needs: limit, remaining and reset.</summary>
+    public bool HasWindow => Limit is not null && Remaining is not null && Reset is not null;
 
     public static RateLimitInfo None { get; } = new(null, null, null, null);
 
@@ -37,7 +45,14 @@ public sealed record RateLimitInfo(long? Limit, long? Remaining, DateTimeOffset?
             reset = DateTimeOffset.FromUnixTimeSeconds(epoch);
         }
 
-        return new RateLimitInfo(limit, remaining, reset, ParseRetryAfter(header("Retry-After"), now));
+        var retryAfter = ParseRetryAfter(header("Retry-After"), now);
+        var rateLimitRetryAfter = ParseRetryAfter(header(RateLimitRetryAfterHeader), now);
+        if (rateLimitRetryAfter is { } other && (retryAfter is null || other > retryAfter))
+        {
+            retryAfter = other;
+        }
+
+        return new RateLimitInfo(limit, remaining, reset, retryAfter) { ServerDate = ParseHttpDate(header("Date")) };
     }
 
     /// <summary>
@@ -76,13 +91,26 @@ public sealed record RateLimitInfo(long? Limit, long? Remaining, DateTimeOffset?
             return TimeSpan.FromSeconds(Math.Min(seconds, (long)TimeSpan.FromDays(30).TotalSeconds));
         }
 
-        if (DateTimeOffset.TryParseExact(value, "r", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var date)
-            || DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out date))
+        if (ParseHttpDate(value) is { } date)
         {
             var delta = date - now;
             return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
         }
 
         return null;
+    }
+
+    private static DateTimeOffset? ParseHttpDate(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        value = value.Trim();
+        return DateTimeOffset.TryParseExact(value, "r", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var date)
+            || DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out date)
+                ? date
+                : null;
     }
 }

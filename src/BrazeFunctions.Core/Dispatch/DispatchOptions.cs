@@ -51,8 +51,66 @@ public sealed class DispatchOptions
     [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
     public TimeSpan MaxMessageAge { get; set; } = TimeSpan.FromDays(2);
 
+    /// <summary>
+    /// How long a request waits for company before it is sent: requests to the same endpoint arriving meanwhile are merged
+    /// into one Braze call. Zero turns coalescing off (every message is sent alone, at once).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:05")]
+    public TimeSpan BatchLinger { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Largest merged request body in bytes; Braze refuses bodies over 4 MB.</summary>
+    [Range(1_024, 4_000_000)]
+    public int MaxRequestBytes { get; set; } = 3 * 1024 * 1024;
+
+    /// <summary>
+    /// Share of a workspace's rate-limit window the relay may use: it stops sending in a window once
+    /// <c>X-RateLimit-Remaining</c> is at or below (1 - share) x <c>X-RateLimit-Limit</c>, leaving the rest to the
+    /// customer's other integrations.
+    /// </summary>
+    [Range(0.01, 1.0)]
+    public double RateLimitShare { get; set; } = 1.0;
+
+    /// <summary>Requests one instance may have in flight per rate-limit family before Braze's first rate-limit headers arrive.</summary>
+    [Range(1, 100)]
+    public int InitialRequests { get; set; } = 1;
+
+    /// <summary>
+    /// Extra requests one refused merged request may spend to find its bad message (splitting in halves); what is still
+    /// unresolved after that is re-queued to be sent alone.
+    /// </summary>
+    [Range(0, 64)]
+    public int MaxSplitRequests { get; set; } = 8;
+
+    /// <summary>
+    /// Share the rate-limit state (a 429's hold, the window's request budget) with every instance through one small
+    /// record per workspace and family in Azure Table Storage. Off, each instance paces on its own answers only.
+    /// </summary>
+    public bool SharedPacing { get; set; } = true;
+
+    /// <summary>The table holding the shared pacing records (one entity per workspace and family).</summary>
+    [RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
+    public string SharedPacingTable { get; set; } = "relaypacing";
+
+    /// <summary>How long an instance trusts its last read of the shared pacing record (at most about 4 reads/s per family).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:00:10")]
+    public TimeSpan SharedStateCacheDuration { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// A message dequeued this many times (earlier runs crashed, ran out of memory or timed out) is dead-lettered as
+    /// <c>crash_loop</c> without sending. Kept below host.json's <c>maxDequeueCount</c> (10), so that the relay, not the
+    /// host, ends it, with a reason.
+    /// </summary>
+    [Range(2, HostMaxDequeueCount - 1)]
+    public int MaxDequeueCount { get; set; } = 5;
+
+    /// <summary>host.json's <c>extensions.queues.maxDequeueCount</c>.</summary>
+    public const int HostMaxDequeueCount = 10;
+
     /// <summary>The parsed <see cref="RetrySchedule"/>.</summary>
     public IReadOnlyList<TimeSpan> RetryDelays => ParseSchedule(RetrySchedule, out var delays, out _) ? delays : [];
+
+    /// <summary>The longest time the whole retry schedule can take, jitter included.</summary>
+    public TimeSpan RetryScheduleSpan => RetryDelays.Aggregate(TimeSpan.Zero, (sum, d) => sum + (d * (1 + RetryScheduleJitter)));
 
     internal static bool ParseSchedule(string? text, out IReadOnlyList<TimeSpan> delays, out string? error)
     {
@@ -114,8 +172,14 @@ internal sealed class DispatchOptionsValidator(IOptions<OutboxOptions> outbox) :
             return ValidateOptionsResult.Fail(error!);
         }
 
+        if (options.ShortRateLimitWait < options.BatchLinger)
+        {
+            return ValidateOptionsResult.Fail(
+                $"Dispatch:ShortRateLimitWait ({options.ShortRateLimitWait}) must be at least Dispatch:BatchLinger ({options.BatchLinger}).");
+        }
+
         var ttl = outbox.Value.MessageTimeToLive;
-        var total = delays.Aggregate(TimeSpan.Zero, (sum, d) => sum + d * (1 + options.RetryScheduleJitter));
+        var total = options.RetryScheduleSpan;
         if (ttl != TimeSpan.FromSeconds(-1) && ttl <= total)
         {
             return ValidateOptionsResult.Fail(

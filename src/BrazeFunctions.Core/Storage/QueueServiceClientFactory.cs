@@ -55,7 +55,7 @@ public sealed class QueueServiceClientFactory(IConfiguration configuration, IOpt
         return new QueueServiceClient(uri, CreateCredential(section), clientOptions);
     }
 
-    private static TokenCredential CreateCredential(IConfigurationSection section)
+    internal static TokenCredential CreateCredential(IConfigurationSection section)
     {
         var clientId = section["clientId"];
         if (string.Equals(section["credential"], "managedidentity", StringComparison.OrdinalIgnoreCase))

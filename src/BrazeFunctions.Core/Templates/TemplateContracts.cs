@@ -14,6 +14,15 @@ public abstract record RenderOutcome
     {
         /// <summary>Variables the template referenced that the payload did not have (names only); they rendered empty.</summary>
         public IReadOnlyList<string> MissingVariables { get; init; } = [];
+
+        /// <summary>The Braze workspace the template sends to.</summary>
+        public string Workspace { get; init; } = WebhookTemplate.DefaultWorkspace;
+
+        /// <summary>False when the template says <c>coalesce: false</c>.</summary>
+        public bool Coalesce { get; init; } = true;
+
+        /// <summary>The template's <c>on_ambiguous</c>, when it declares one.</summary>
+        public AmbiguousOutcomePolicy? OnAmbiguous { get; init; }
     }
 
     /// <summary>The template ran <c>{% abort_message('reason') %}</c>: not a delivery, not a failure.</summary>

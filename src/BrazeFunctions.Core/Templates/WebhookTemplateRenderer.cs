@@ -175,8 +175,14 @@ internal sealed class CatalogWebhookRenderer(TemplateCatalog catalog, WebhookTem
     public RenderOutcome Render(Ingress.WebhookEnvelope envelope)
     {
         ArgumentNullException.ThrowIfNull(envelope);
-        return catalog.TryGet(envelope.Route, out var template)
-            ? renderer.Render(template, envelope.PayloadJson, new RenderFacts(envelope.Id, envelope.ReceivedAt, envelope.IdempotencyKey))
-            : new RenderOutcome.Failed(envelope.Route, $"no template for route '{envelope.Route}' in the catalog");
+        if (!catalog.TryGet(envelope.Route, out var template))
+        {
+            return new RenderOutcome.Failed(envelope.Route, $"no template for route '{envelope.Route}' in the catalog");
+        }
+
+        var outcome = renderer.Render(template, envelope.PayloadJson, new RenderFacts(envelope.Id, envelope.ReceivedAt, envelope.IdempotencyKey));
+        return outcome is RenderOutcome.Rendered rendered
+            ? rendered with { Workspace = template.Workspace, Coalesce = template.Coalesce, OnAmbiguous = template.OnAmbiguous }
+            : outcome;
     }
 }

@@ -100,6 +100,11 @@ internal sealed class DispatchRig : IAsyncDisposable
             ["Dispatch:InPlaceRetries"] = "2",
             ["Dispatch:InPlaceRetryDelay"] = "00:00:00",
             ["Dispatch:RateLimitJitter"] = "00:00:00.200",
+            // One message at a time, sent at once, unless a test is about coalescing.
+            ["Dispatch:BatchLinger"] = "00:00:00",
+            // Every rig has its own shared pacing record and idempotency tables, so that no test inherits another's 429 or claims.
+            ["Dispatch:SharedPacingTable"] = "pacing" + queue.Replace("-", string.Empty, StringComparison.Ordinal),
+            ["Idempotency:TablePrefix"] = "dedupe" + queue[^12..],
         };
         foreach (var (key, value) in settings ?? [])
         {
@@ -129,20 +134,6 @@ internal sealed class DispatchRig : IAsyncDisposable
             "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", null, attempt);
 
     public static string Message(WebhookEnvelope envelope) => System.Text.Encoding.UTF8.GetString(EnvelopeCodec.Serialize(envelope));
-
-    /// <summary>Runs <paramref name="work"/> while moving the fake clock forward in small steps, so that waits on it end.</summary>
-    public async Task<T> PumpAsync<T>(Task<T> work, TimeSpan? step = null)
-    {
-        var fake = FakeTime ?? throw new InvalidOperationException("The rig runs on the system clock.");
-        var budget = 20_000;
-        while (!work.IsCompleted && budget-- > 0)
-        {
-            fake.Advance(step ?? TimeSpan.FromMilliseconds(50));
-            await Task.WhenAny(work, Task.Delay(2));
-        }
-
-        return await work;
-    }
 
     public async Task<QueueMessage[]> ReceiveAllAsync(QueueClient client)
     {

@@ -234,13 +234,12 @@ public sealed class OutboxDispatcherTests(AzuriteFixture azurite)
     [Fact]
     public async Task Dispatch_429WithReset_NoRequestReachesBrazeBeforeTheReset()
     {
-        var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
-        await using var rig = await DispatchRig.StartAsync(azurite, time: clock);
-        var reset = DateTimeOffset.FromUnixTimeSeconds(clock.GetUtcNow().ToUnixTimeSeconds() + 3);
+        await using var rig = await DispatchRig.StartAsync(azurite);
+        var reset = DateTimeOffset.FromUnixTimeSeconds(TimeProvider.System.GetUtcNow().ToUnixTimeSeconds() + 2);
         rig.Braze.Script(new FakeAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", reset));
         var dispatcher = rig.Host.Get<OutboxDispatcher>();
 
-        var result = await rig.PumpAsync(dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope(UserPayload)), 1, default));
+        var result = await dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope(UserPayload)), 1, default);
 
         Assert.Equal(DispatchOutcome.Delivered, result.Outcome);
         var requests = rig.Braze.Requests;
@@ -252,21 +251,16 @@ public sealed class OutboxDispatcherTests(AzuriteFixture azurite)
     [Fact]
     public async Task Dispatch_OtherDispatchDuringAn429Window_WaitsForTheResetInsteadOfSending()
     {
-        var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
-        await using var rig = await DispatchRig.StartAsync(azurite, time: clock);
-        var reset = DateTimeOffset.FromUnixTimeSeconds(clock.GetUtcNow().ToUnixTimeSeconds() + 3);
+        await using var rig = await DispatchRig.StartAsync(azurite);
+        var reset = DateTimeOffset.FromUnixTimeSeconds(TimeProvider.System.GetUtcNow().ToUnixTimeSeconds() + 2);
         rig.Braze.Script(new FakeAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", reset));
-        var gate = rig.Host.Get<RateLimitGate>();
+        var dispatcher = rig.Host.Get<OutboxDispatcher>();
 
-        var first = rig.Host.Get<OutboxDispatcher>().DispatchAsync(DispatchRig.Message(rig.Envelope(UserPayload)), 1, default);
-        // The clock stands still until the first dispatch has had its 429 and closed the gate.
-        for (var i = 0; i < 1000 && gate.Remaining("users-track") == TimeSpan.Zero; i++)
-        {
-            await Task.Delay(5);
-        }
-
-        var others = Enumerable.Range(0, 5).Select(_ => rig.Host.Get<OutboxDispatcher>().DispatchAsync(DispatchRig.Message(rig.Envelope(UserPayload)), 1, default)).ToList();
-        var results = await rig.PumpAsync(Task.WhenAll(others.Prepend(first)));
+        var first = dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope(UserPayload)), 1, default);
+        // The others start once the first has had its 429 (event 3015: the family is held).
+        await rig.Host.WaitForLogAsync(3015);
+        var others = Enumerable.Range(0, 5).Select(_ => dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope(UserPayload)), 1, default)).ToList();
+        var results = await Task.WhenAll(others.Prepend(first));
 
         Assert.All(results, r => Assert.Equal(DispatchOutcome.Delivered, r.Outcome));
         var requests = rig.Braze.Requests;
@@ -281,16 +275,22 @@ public sealed class OutboxDispatcherTests(AzuriteFixture azurite)
     public async Task Dispatch_LongRateLimitWait_ReEnqueuedInvisibleThenVisibleAfterTheWait()
     {
         await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:ShortRateLimitWait"] = "00:00:00", ["Dispatch:RateLimitJitter"] = "00:00:00" });
+        var before = TimeProvider.System.GetUtcNow();
         rig.Braze.Script(new FakeAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", RetryAfter: "2"));
         var envelope = rig.Envelope(UserPayload);
 
         var result = await rig.Host.Get<OutboxDispatcher>().DispatchAsync(DispatchRig.Message(envelope), 1, default);
+        var deferredAt = TimeProvider.System.GetUtcNow();
 
         Assert.Equal(DispatchOutcome.Deferred, result.Outcome);
         Assert.Equal("rate_limit", result.Reason);
-        // The relay waits for the later of Retry-After (2 s) and the fake's X-RateLimit-Reset, the end of its current
-        // 3-second window on the real clock, so the delay is between 2 and 3 seconds depending on where in the window it landed.
-        Assert.InRange(result.Delay!.Value, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3));
+        // The message comes back no earlier than Retry-After (2 s) after Braze's answer, and no later than the later of
+        // that and the fake's X-RateLimit-Reset (the end of its 3-second window) placed on the relay's clock through the
+        // answer's whole-second Date header (up to 1 s later), plus at most a tenth to spread deferred messages.
+        var answeredAt = rig.Braze.Requests[0].ArrivedAt;
+        Assert.True(deferredAt + result.Delay!.Value >= answeredAt + TimeSpan.FromSeconds(2), $"back at {deferredAt + result.Delay.Value:O}, answered {answeredAt:O}");
+        var windowEnd = DateTimeOffset.FromUnixTimeSeconds((before.ToUnixTimeSeconds() / 3 + 1) * 3);
+        Assert.True(result.Delay.Value <= ((windowEnd - before) + TimeSpan.FromSeconds(3)) * 1.1, $"delay {result.Delay.Value}");
         Assert.Single(rig.Braze.Requests);
         Assert.Empty(await rig.ReceiveAllAsync(rig.Outbox));
 
@@ -311,19 +311,18 @@ public sealed class OutboxDispatcherTests(AzuriteFixture azurite)
     [Fact]
     public async Task Dispatch_WindowSpentWithoutA429_NextDispatchWaitsForTheReset()
     {
-        var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
-        await using var rig = await DispatchRig.StartAsync(azurite, time: clock);
+        await using var rig = await DispatchRig.StartAsync(azurite);
         rig.Braze.UsersTrackLimit = 1;
-        rig.Braze.UsersTrackWindowSeconds = 3;
+        rig.Braze.UsersTrackWindowSeconds = 2;
         var dispatcher = rig.Host.Get<OutboxDispatcher>();
 
         var first = await dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope(UserPayload)), 1, default);
-        var reset = DateTimeOffset.FromUnixTimeSeconds((rig.Braze.Requests[0].ArrivedAt.ToUnixTimeSeconds() / 3 + 1) * 3);
-        var second = await rig.PumpAsync(dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope(UserPayload)), 1, default));
+        var reset = DateTimeOffset.FromUnixTimeSeconds((rig.Braze.Requests[0].ArrivedAt.ToUnixTimeSeconds() / 2 + 1) * 2);
+        var second = await dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope(UserPayload)), 1, default);
 
         Assert.Equal(DispatchOutcome.Delivered, first.Outcome);
         Assert.Equal(DispatchOutcome.Delivered, second.Outcome);
-        // Braze's "X-RateLimit-Remaining: 0" closed the gate: the second request waited for the new window, no 429 needed.
+        // Braze's "X-RateLimit-Remaining: 0" closed the budget: the second request waited for the new window, no 429 needed.
         Assert.Equal([201, 201], rig.Braze.Requests.Select(r => r.Status));
         Assert.True(rig.Braze.Requests[1].ArrivedAt >= reset, $"second request at {rig.Braze.Requests[1].ArrivedAt:O}, reset {reset:O}");
     }

@@ -34,6 +34,12 @@ internal abstract record FakeAnswer
 
     /// <summary>Abort the connection without an answer.</summary>
     public sealed record Drop : FakeAnswer;
+
+    /// <summary>Apply the request as a 201 would (profiles, counters, triggers), then abort the connection: a lost answer.</summary>
+    public sealed record ApplyThenDrop : FakeAnswer;
+
+    /// <summary>Apply the request, then answer with this status (a 500/502/504 after the work was done).</summary>
+    public sealed record ApplyThenStatus(int Code) : FakeAnswer;
 }
 
 /// <summary>
@@ -73,6 +79,18 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
 
     /// <summary>Requests per hour shared by the other endpoints.</summary>
     public int SharedLimit { get; set; } = 250_000;
+
+    /// <summary>Objects allowed in one /users/track request; more gets 400 "Max Input Length Exceeded", as Braze answers.</summary>
+    public int UsersTrackObjectCap { get; set; } = 75;
+
+    /// <summary>Integer attributes as Braze holds them after <c>{"inc": n}</c> updates and plain sets, by "external_id/attribute".</summary>
+    public ConcurrentDictionary<string, long> Counters { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every /users/track object the fake applied, in order: (array, external_id or braze_id).</summary>
+    public ConcurrentQueue<(string Array, string? User)> AppliedObjects { get; } = new();
+
+    /// <summary>Every trigger recipient the fake applied: (canvas or campaign id, external_user_id).</summary>
+    public ConcurrentQueue<(string Target, string? User)> Triggered { get; } = new();
 
     /// <summary>Header a test's client-side recorder puts on each request, so both sides' records can be joined.</summary>
     public const string ClientSequenceHeader = "X-Test-Client-Sequence";
@@ -148,6 +166,17 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
                     Record(0, dropped: true);
                     context.Abort();
                     return;
+                case FakeAnswer.ApplyThenDrop:
+                    Apply(path, body);
+                    Record(0, dropped: true);
+                    context.Abort();
+                    return;
+                case FakeAnswer.ApplyThenStatus applied:
+                    Apply(path, body);
+                    var (appliedLimit, appliedRemaining, appliedReset) = Count(family, arrived);
+                    await AnswerAsync(context, applied.Code, "{\"message\":\"scripted after applying\"}", appliedLimit, appliedRemaining, appliedReset, null);
+                    Record(applied.Code);
+                    return;
                 case FakeAnswer.Delay delay:
                     try
                     {
@@ -176,8 +205,68 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
         }
 
         var (code, answer, headers) = Evaluate(path, authorized, body, family, arrived, clientSequence);
+        if (code is >= 200 and < 300)
+        {
+            Apply(path, body);
+        }
+
         await AnswerAsync(context, code, answer, headers.Limit, headers.Remaining, headers.Reset, null);
         Record(code);
+    }
+
+    /// <summary>What Braze would do with an accepted request: set and increment attributes, trigger recipients.</summary>
+    private void Apply(string path, string body)
+    {
+        if (JsonNode.Parse(body) is not JsonObject request)
+        {
+            return;
+        }
+
+        if (path == "/users/track")
+        {
+            foreach (var array in new[] { "attributes", "events", "purchases" })
+            {
+                foreach (var item in (request[array] as JsonArray ?? []).OfType<JsonObject>())
+                {
+                    var user = (item["external_id"] ?? item["braze_id"])?.ToString();
+                    if (!Identifiers.Any(item.ContainsKey))
+                    {
+                        continue;
+                    }
+
+                    AppliedObjects.Enqueue((array, user));
+                    if (array != "attributes")
+                    {
+                        continue;
+                    }
+
+                    foreach (var (name, value) in item)
+                    {
+                        if (Identifiers.Contains(name))
+                        {
+                            continue;
+                        }
+
+                        if (value is JsonObject op && op["inc"] is JsonValue inc && inc.TryGetValue<long>(out var by))
+                        {
+                            Counters.AddOrUpdate(user + "/" + name, by, (_, current) => current + by);
+                        }
+                        else if (value is JsonValue plain && plain.TryGetValue<long>(out var set))
+                        {
+                            Counters[user + "/" + name] = set;
+                        }
+                    }
+                }
+            }
+        }
+        else if (path is "/canvas/trigger/send" or "/campaigns/trigger/send")
+        {
+            var target = (request["canvas_id"] ?? request["campaign_id"])?.ToString() ?? string.Empty;
+            foreach (var recipient in (request["recipients"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                Triggered.Enqueue((target, recipient["external_user_id"]?.ToString()));
+            }
+        }
     }
 
     private (int Code, string Body, (int Limit, int Remaining, DateTimeOffset Reset) Headers) Evaluate(string path, bool authorized, string body, string family, DateTimeOffset arrived, long? clientSequence)
@@ -224,14 +313,14 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
 
         return path switch
         {
-            "/users/track" => UsersTrack(request, (limit, remaining, reset)),
+            "/users/track" => UsersTrack(request, (limit, remaining, reset), UsersTrackObjectCap),
             "/canvas/trigger/send" when request["canvas_id"] is not JsonValue => (400, "{\"message\":\"Invalid 'canvas_id'\"}", (limit, remaining, reset)),
             "/campaigns/trigger/send" when request["campaign_id"] is not JsonValue => (400, "{\"message\":\"Invalid 'campaign_id'\"}", (limit, remaining, reset)),
             _ => (201, "{\"dispatch_id\":\"" + Guid.NewGuid().ToString("N") + "\",\"message\":\"success\"}", (limit, remaining, reset)),
         };
     }
 
-    private static (int, string, (int, int, DateTimeOffset)) UsersTrack(JsonObject request, (int, int, DateTimeOffset) headers)
+    private static (int, string, (int, int, DateTimeOffset)) UsersTrack(JsonObject request, (int, int, DateTimeOffset) headers, int objectCap)
     {
         var errors = new JsonArray();
         var processed = new Dictionary<string, int>();
@@ -263,7 +352,7 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
             return (400, "{\"message\":\"Missing 'attributes', 'events' or 'purchases'\"}", headers);
         }
 
-        if (total > 75)
+        if (total > objectCap)
         {
             return (400, "{\"message\":\"Max Input Length Exceeded\"}", headers);
         }
@@ -316,9 +405,11 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
         }
     }
 
-    private static async Task AnswerAsync(HttpContext context, int code, string body, int limit, int remaining, DateTimeOffset reset, string? retryAfter)
+    private async Task AnswerAsync(HttpContext context, int code, string body, int limit, int remaining, DateTimeOffset reset, string? retryAfter)
     {
         context.Response.StatusCode = code;
+        // Braze's clock is the fake's clock, so the Date header comes from it too (whole seconds, as HTTP dates are).
+        context.Response.Headers.Date = _time.GetUtcNow().ToString("r", CultureInfo.InvariantCulture);
         context.Response.ContentType = "application/json";
         // Lower-case names, as Braze sends them over HTTP/2.
         context.Response.Headers["x-ratelimit-limit"] = limit.ToString(CultureInfo.InvariantCulture);

@@ -21,9 +21,18 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
 
     public int QueuePort { get; private set; }
 
+    public int TablePort { get; private set; }
+
     public string ConnectionString =>
         $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
-        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{AccountName};QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};";
+        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{AccountName};QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};" +
+        $"TableEndpoint=http://127.0.0.1:{TablePort}/{AccountName};";
+
+    /// <summary>Queues that work and a table endpoint with nothing listening: the table service is down.</summary>
+    public string ConnectionStringWithTablesDown(int deadPort) =>
+        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
+        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{AccountName};QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};" +
+        $"TableEndpoint=http://127.0.0.1:{deadPort}/{AccountName};";
 
     /// <summary>A connection string whose queue endpoint has nothing listening: storage that is down.</summary>
     public static string UnreachableConnectionString(int port) =>
@@ -103,10 +112,11 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
                 {
                     case "Blob": BlobPort = port; break;
                     case "Queue": QueuePort = port; break;
+                    case "Table": TablePort = port; break;
                 }
             }
 
-            if (BlobPort > 0 && QueuePort > 0)
+            if (BlobPort > 0 && QueuePort > 0 && TablePort > 0)
             {
                 ready.TrySetResult();
             }

@@ -40,6 +40,26 @@ internal sealed class RelayTestHost : IAsyncDisposable
     public T Get<T>()
         where T : notnull => _host.Services.GetRequiredService<T>();
 
+    /// <summary>Waits until a log record with <paramref name="eventId"/> has been written (or fails after <paramref name="timeout"/>).</summary>
+    public async Task<FakeLogRecord> WaitForLogAsync(int eventId, TimeSpan? timeout = null)
+    {
+        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        if (Logs.GetSnapshot().FirstOrDefault(r => r.Id.Id == eventId) is { } already)
+        {
+            return already;
+        }
+
+        await foreach (var record in Logs.GetLogsAsync(cancel.Token))
+        {
+            if (record.Id.Id == eventId)
+            {
+                return record;
+            }
+        }
+
+        throw new TimeoutException($"No log event {eventId} was written.");
+    }
+
     /// <summary>Every captured log line with its structured values, for "no secret in any log" checks.</summary>
     public string AllLogText() =>
         string.Join('\n', Logs.GetSnapshot().Select(r =>

@@ -1,0 +1,278 @@
+using BrazeFunctions.Core.Diagnostics;
+using BrazeFunctions.Core.Dispatch;
+using BrazeFunctions.Core.Pacing;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace BrazeFunctions.Core.Delivery;
+
+/// <summary>
+/// Coalesces the requests of messages dispatched at the same time on this instance. Items to the same workspace and
+/// endpoint (and, for triggers, the same campaign or Canvas and properties) join one batch; a batch is sent when it is
+/// full or when its first item has waited <see cref="DispatchOptions.BatchLinger"/> for company. When the pacer then makes
+/// it wait for rate-limit budget, items arriving meanwhile still join it, up to the caps: batches grow exactly when
+/// budget is scarce. Sending is done on the batcher's own token, so one caller's cancellation never aborts the request
+/// for the others; a caller cancelled before its item is sent withdraws it. On shutdown, held batches are sent if
+/// budget allows and otherwise handed back to their callers to defer.
+/// </summary>
+internal sealed class DeliveryBatcher : IHostedService, IDisposable
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<LaneKey, Batch> _open = [];
+    private readonly HashSet<Task> _running = [];
+    private readonly CancellationTokenSource _stopWaiting = new();
+    private readonly CancellationTokenSource _abort = new();
+    private readonly BatchSender _sender;
+    private readonly RateLimitPacer _pacer;
+    private readonly UsersTrackCaps _caps;
+    private readonly TimeProvider _time;
+    private readonly IOptions<DispatchOptions> _options;
+    private readonly RelayMetrics _metrics;
+    private readonly ILogger<DeliveryBatcher> _logger;
+    private bool _stopping;
+
+    public DeliveryBatcher(BatchSender sender, RateLimitPacer pacer, UsersTrackCaps caps, TimeProvider time, IOptions<DispatchOptions> options, RelayMetrics metrics, ILogger<DeliveryBatcher> logger)
+    {
+        _sender = sender;
+        _pacer = pacer;
+        _caps = caps;
+        _time = time;
+        _options = options;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    /// <summary>Hands <paramref name="item"/> over for sending; completes with its report.</summary>
+    public async Task<DeliveryReport> SubmitAsync(DeliveryItem item, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var linger = _options.Value.BatchLinger;
+        lock (_gate)
+        {
+            if (_stopping)
+            {
+                return new DeliveryReport.ShutDown();
+            }
+
+            if (linger <= TimeSpan.Zero || item.Shape.Kind == MergeKind.None)
+            {
+                StartSending(new Batch(LaneKey.Of(item), item), "alone");
+            }
+            else
+            {
+                var lane = LaneKey.Of(item);
+                if (_open.TryGetValue(lane, out var open) && !open.TryAdd(item, Limits(item)))
+                {
+                    // The newcomer does not fit: the open batch is as full as it gets.
+                    _open.Remove(lane);
+                    if (!open.Sending)
+                    {
+                        StartSending(open, "full");
+                    }
+
+                    open = null;
+                }
+
+                if (open is null)
+                {
+                    open = new Batch(lane, item);
+                    _open[lane] = open;
+                    StartLinger(open, linger);
+                }
+
+                if (open.IsFull(Limits(item)))
+                {
+                    _open.Remove(lane);
+                    if (!open.Sending)
+                    {
+                        StartSending(open, "full");
+                    }
+                }
+            }
+        }
+
+        using (cancellationToken.Register(static state => ((DeliveryItem)state!).TryWithdraw(), item))
+        {
+            return await item.Report.ConfigureAwait(false);
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Sends what is held if budget allows now, hands the rest back; in-flight requests finish unless the host forces the stop.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        Task[] running;
+        lock (_gate)
+        {
+            _stopping = true;
+            foreach (var batch in _open.Values.Where(b => !b.Sending).ToList())
+            {
+                StartSending(batch, "shutdown");
+            }
+
+            _open.Clear();
+            running = [.. _running];
+        }
+
+        await _stopWaiting.CancelAsync().ConfigureAwait(false);
+        using var forced = cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _abort);
+        await Task.WhenAll(running).ConfigureAwait(false);
+    }
+
+    public void Dispose()
+    {
+        _stopWaiting.Dispose();
+        _abort.Dispose();
+    }
+
+    private (int Objects, int Recipients, int Bytes) Limits(DeliveryItem item) =>
+        (_caps.For(item.Workspace.Name), _caps.RecipientCap, _options.Value.MaxRequestBytes);
+
+    private void StartLinger(Batch batch, TimeSpan linger)
+    {
+        _ = LingerAsync();
+
+        async Task LingerAsync()
+        {
+            try
+            {
+                await Task.Delay(linger, _time, _stopWaiting.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // Shutdown flushes it.
+            }
+
+            lock (_gate)
+            {
+                if (!batch.Sending && !_stopping)
+                {
+                    // Stays open while it waits for budget: newcomers still join until it is full or leaves.
+                    StartSending(batch, "linger");
+                }
+            }
+        }
+    }
+
+    /// <summary>Called under the lock.</summary>
+    private void StartSending(Batch batch, string reason)
+    {
+        batch.Sending = true;
+        var task = Task.Run(() => SendAsync(batch, reason));
+        _running.Add(task);
+        _ = task.ContinueWith(t => { lock (_gate) { _running.Remove(t); } }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private async Task SendAsync(Batch batch, string reason)
+    {
+        var shuttingDown = reason == "shutdown";
+        var first = batch.First;
+        var key = PaceKey.For(first.Workspace.Name, first.Endpoint);
+        List<DeliveryItem> items = [];
+        try
+        {
+            PaceDecision decision;
+            try
+            {
+                // A shutdown flush takes budget that is free right now and never waits; others wait until told to stop.
+                decision = shuttingDown
+                    ? await _pacer.AcquireAsync(key, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false)
+                    : await _pacer.AcquireAsync(key, _options.Value.ShortRateLimitWait, _stopWaiting.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                decision = new PaceDecision(null, TimeSpan.Zero, "shutdown");
+            }
+
+            lock (_gate)
+            {
+                if (_open.TryGetValue(batch.Lane, out var open) && open == batch)
+                {
+                    _open.Remove(batch.Lane);
+                }
+
+                batch.Closed = true;
+                items = [.. batch.Items.Where(i => i.TryStartSending()).OrderBy(i => i.Envelope.ReceivedAt).ThenBy(i => i.MessageId, StringComparer.Ordinal)];
+            }
+
+            if (decision.Ticket is not { } ticket)
+            {
+                DeliveryReport report = shuttingDown || decision.HoldReason == "shutdown" ? new DeliveryReport.ShutDown() : new DeliveryReport.RateLimited(decision.Hold, null);
+                items.ForEach(i => i.Finish(report));
+                return;
+            }
+
+            if (items.Count == 0)
+            {
+                _pacer.Abandon(ticket);
+                return;
+            }
+
+            _metrics.Flushed(key.Workspace, first.Endpoint, reason);
+            Log.BatchFlushed(_logger, key.Workspace, first.Endpoint, items.Count, reason);
+            await _sender.SendAsync(items, ticket, _abort.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            items.ForEach(i => i.Finish(new DeliveryReport.ShutDown()));
+        }
+        catch (Exception ex)
+        {
+            // Nothing above is expected to throw; if it does, every caller hears it instead of waiting forever.
+            Log.BatchFailed(_logger, key.Workspace, first.Endpoint, ex.GetType().Name);
+            foreach (var item in batch.Items)
+            {
+                item.Finish(new DeliveryReport.StoreUnavailable($"the batch failed with {ex.GetType().Name}"));
+            }
+        }
+    }
+
+    /// <summary>Items merge only within a lane: one workspace, one endpoint, and for triggers one set of other fields.</summary>
+    private readonly record struct LaneKey(string Workspace, string Endpoint, MergeKind Kind, string Shape)
+    {
+        public static LaneKey Of(DeliveryItem item) => new(item.Workspace.Name, item.Endpoint, item.Shape.Kind, item.Shape.LaneKey);
+    }
+
+    /// <summary>Items waiting to be sent together. Guarded by the batcher's lock.</summary>
+    private sealed class Batch(LaneKey lane, DeliveryItem first)
+    {
+        private readonly HashSet<string> _recipients = new(first.Shape.RecipientIds, StringComparer.Ordinal);
+
+        public LaneKey Lane { get; } = lane;
+
+        public DeliveryItem First { get; } = first;
+
+        public List<DeliveryItem> Items { get; } = [first];
+
+        public int Objects { get; private set; } = first.Shape.Objects;
+
+        public int Bytes { get; private set; } = first.Shape.Bytes;
+
+        /// <summary>Its send has started (it may still be waiting for budget, and still accept items).</summary>
+        public bool Sending { get; set; }
+
+        /// <summary>Its items are taken: nothing joins any more.</summary>
+        public bool Closed { get; set; }
+
+        public bool TryAdd(DeliveryItem item, (int Objects, int Recipients, int Bytes) limits)
+        {
+            var cap = Lane.Kind == MergeKind.Recipients ? limits.Recipients : limits.Objects;
+            if (Closed || Objects + item.Shape.Objects > cap || Bytes + item.Shape.Bytes > limits.Bytes
+                || item.Shape.RecipientIds.Any(_recipients.Contains))
+            {
+                return false;
+            }
+
+            Items.Add(item);
+            Objects += item.Shape.Objects;
+            Bytes += item.Shape.Bytes;
+            _recipients.UnionWith(item.Shape.RecipientIds);
+            return true;
+        }
+
+        public bool IsFull((int Objects, int Recipients, int Bytes) limits) =>
+            Objects >= (Lane.Kind == MergeKind.Recipients ? limits.Recipients : limits.Objects) || Bytes >= limits.Bytes;
+    }
+}

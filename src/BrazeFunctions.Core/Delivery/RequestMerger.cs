@@ -1,0 +1,328 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BrazeFunctions.Core.Braze;
+using BrazeFunctions.Core.Templates;
+
+namespace BrazeFunctions.Core.Delivery;
+
+/// <summary>How a rendered request may be merged with others to the same endpoint.</summary>
+internal enum MergeKind
+{
+    /// <summary>Sent alone.</summary>
+    None,
+
+    /// <summary><c>/users/track</c>: attributes, events and purchases are concatenated.</summary>
+    UsersTrack,
+
+    /// <summary><c>/canvas/trigger/send</c>, <c>/campaigns/trigger/send</c>: recipients are concatenated when the rest is equal.</summary>
+    Recipients,
+}
+
+/// <summary>
+/// What the merger knows about one rendered body: its kind, the lane key (bodies merge only within a lane), how many
+/// objects it contributes, its recipients' identities, and its size. <see cref="AloneBecause"/> says why it is sent alone.
+/// </summary>
+internal sealed record RequestShape(MergeKind Kind, string LaneKey, JsonObject Body, int Objects, IReadOnlyList<string> RecipientIds, int Bytes, string? AloneBecause);
+
+/// <summary>
+/// The coalescing rules, and the merged body with the map back from Braze's error indexes to the item that contributed
+/// each object. <c>/users/track</c> bodies merge when they hold only <c>attributes</c>, <c>events</c> and
+/// <c>purchases</c> and no nested attribute value (Braze drops every nested update of a request when one is invalid);
+/// trigger bodies merge their <c>recipients</c> when every other field is equal, never for a broadcast, never twice the
+/// same recipient. Everything else is sent alone.
+/// </summary>
+internal static class RequestMerger
+{
+    private static readonly string[] TrackArrays = ["attributes", "events", "purchases"];
+
+    // Attribute operations Braze applies to one profile field; an object made only of these is not a nested attribute.
+    private static readonly HashSet<string> AttributeOperators = new(StringComparer.Ordinal) { "inc", "add", "remove", "$time" };
+    private static readonly string[] RecipientIdentifiers = ["external_user_id", "user_alias", "email", "braze_id"];
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static RequestShape Analyze(string endpoint, string bodyJson, bool coalesce)
+    {
+        ArgumentNullException.ThrowIfNull(bodyJson);
+        var body = JsonNode.Parse(bodyJson) as JsonObject ?? new JsonObject();
+        var bytes = Encoding.UTF8.GetByteCount(bodyJson);
+        // A /users/track body sent alone still counts its objects, so that Braze's partial errors can be weighed against them.
+        var trackObjects = endpoint == BrazeEndpoints.UsersTrack ? TrackArrays.Sum(name => body[name] is JsonArray array ? array.Count : 0) : 1;
+        RequestShape Alone(string because) => new(MergeKind.None, string.Empty, body, Math.Max(1, trackObjects), [], bytes, because);
+
+        if (!coalesce)
+        {
+            return Alone("the template or the message says to send it alone");
+        }
+
+        if (endpoint == BrazeEndpoints.UsersTrack)
+        {
+            var objects = 0;
+            foreach (var (name, value) in body)
+            {
+                if (!TrackArrays.Contains(name, StringComparer.Ordinal))
+                {
+                    return Alone($"the body has the top-level field '{name}'");
+                }
+
+                if (value is not JsonArray items || items.Any(i => i is not JsonObject))
+                {
+                    return Alone($"'{name}' is not an array of objects");
+                }
+
+                if (name == "attributes" && items.Cast<JsonObject>().Any(HasNestedValue))
+                {
+                    return Alone("an attribute has a nested (object) value");
+                }
+
+                objects += items.Count;
+            }
+
+            return objects == 0 ? Alone("the body has no objects") : new RequestShape(MergeKind.UsersTrack, string.Empty, body, objects, [], bytes, null);
+        }
+
+        if (endpoint is BrazeEndpoints.CanvasTriggerSend or BrazeEndpoints.CampaignsTriggerSend)
+        {
+            if (body["broadcast"] is JsonValue broadcast && broadcast.TryGetValue<bool>(out var isBroadcast) && isBroadcast)
+            {
+                return Alone("it is a broadcast");
+            }
+
+            if (body["recipients"] is not JsonArray recipients || recipients.Count == 0)
+            {
+                return Alone("it has no recipients");
+            }
+
+            var ids = new List<string>(recipients.Count);
+            foreach (var recipient in recipients)
+            {
+                if (recipient is not JsonObject item || Identity(item) is not { } id)
+                {
+                    return Alone("a recipient has no identifier");
+                }
+
+                ids.Add(id);
+            }
+
+            if (ids.Distinct(StringComparer.Ordinal).Count() != ids.Count)
+            {
+                return Alone("it names a recipient twice");
+            }
+
+            var rest = new JsonObject();
+            foreach (var (name, value) in body.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                if (name != "recipients")
+                {
+                    rest[name] = value?.DeepClone();
+                }
+            }
+
+            return new RequestShape(MergeKind.Recipients, Canonical(rest), body, ids.Count, ids, bytes, null);
+        }
+
+        return Alone($"requests to {endpoint} are not merged");
+    }
+
+    /// <summary>Builds one request from <paramref name="items"/> (already in receipt order).</summary>
+    public static MergedRequest Merge(IReadOnlyList<DeliveryItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        if (items.Count == 1 || items[0].Shape.Kind == MergeKind.None)
+        {
+            var single = items[0];
+            var spans = new Dictionary<string, List<(int Start, int Count, DeliveryItem Item)>>(StringComparer.Ordinal);
+            foreach (var name in TrackArrays)
+            {
+                if (single.Shape.Body[name] is JsonArray array)
+                {
+                    spans[name] = [(0, array.Count, single)];
+                }
+            }
+
+            return new MergedRequest(Write(single.Shape.Body), single.Shape.Objects, spans, items);
+        }
+
+        var map = new Dictionary<string, List<(int Start, int Count, DeliveryItem Item)>>(StringComparer.Ordinal);
+        var buffer = new ArrayBufferWriter<byte>(items.Sum(i => i.Shape.Bytes) + 64);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            if (items[0].Shape.Kind == MergeKind.UsersTrack)
+            {
+                foreach (var name in TrackArrays)
+                {
+                    var offset = 0;
+                    foreach (var item in items)
+                    {
+                        if (item.Shape.Body[name] is not JsonArray array || array.Count == 0)
+                        {
+                            continue;
+                        }
+
+                        if (offset == 0)
+                        {
+                            writer.WriteStartArray(name);
+                            map[name] = [];
+                        }
+
+                        foreach (var element in array)
+                        {
+                            element!.WriteTo(writer);
+                        }
+
+                        map[name].Add((offset, array.Count, item));
+                        offset += array.Count;
+                    }
+
+                    if (offset > 0)
+                    {
+                        writer.WriteEndArray();
+                    }
+                }
+            }
+            else
+            {
+                foreach (var (name, value) in items[0].Shape.Body)
+                {
+                    writer.WritePropertyName(name);
+                    if (name != "recipients")
+                    {
+                        WriteValue(writer, value);
+                        continue;
+                    }
+
+                    writer.WriteStartArray();
+                    foreach (var item in items)
+                    {
+                        foreach (var recipient in (JsonArray)item.Shape.Body["recipients"]!)
+                        {
+                            recipient!.WriteTo(writer);
+                        }
+                    }
+
+                    writer.WriteEndArray();
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return new MergedRequest(Encoding.UTF8.GetString(buffer.WrittenSpan), items.Sum(i => i.Shape.Objects), map, items);
+    }
+
+    /// <summary>The one identifier a recipient is known by, as canonical JSON, e.g. <c>{"external_user_id":"u1"}</c>.</summary>
+    private static string? Identity(JsonObject recipient)
+    {
+        var present = RecipientIdentifiers.Where(recipient.ContainsKey).ToList();
+        return present.Count == 1 ? Canonical(new JsonObject { [present[0]] = recipient[present[0]]?.DeepClone() }) : null;
+    }
+
+    private static bool HasNestedValue(JsonObject attributes) => attributes.Any(p => IsNested(p.Value, operatorAllowed: true));
+
+    private static bool IsNested(JsonNode? value, bool operatorAllowed) => value switch
+    {
+        JsonObject o => !(operatorAllowed && o.Count > 0 && o.All(p => AttributeOperators.Contains(p.Key) && !IsNested(p.Value, operatorAllowed: false))),
+        JsonArray a => a.Any(e => e is JsonObject or JsonArray),
+        _ => false,
+    };
+
+    /// <summary>JSON with object keys sorted at every level, so that equal values compare equal as strings.</summary>
+    internal static string Canonical(JsonNode? node)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            WriteCanonical(writer, node);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteCanonical(Utf8JsonWriter writer, JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                writer.WriteStartObject();
+                foreach (var (name, value) in o.OrderBy(p => p.Key, StringComparer.Ordinal))
+                {
+                    writer.WritePropertyName(name);
+                    WriteCanonical(writer, value);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case JsonArray a:
+                writer.WriteStartArray();
+                foreach (var value in a)
+                {
+                    WriteCanonical(writer, value);
+                }
+
+                writer.WriteEndArray();
+                break;
+            default:
+                WriteValue(writer, node);
+                break;
+        }
+    }
+
+    private static void WriteValue(Utf8JsonWriter writer, JsonNode? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNullValue();
+        }
+        else
+        {
+            value.WriteTo(writer);
+        }
+    }
+
+    private static string Write(JsonObject body)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            body.WriteTo(writer);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+}
+
+/// <summary>A merged request body, and which item contributed each object of each array.</summary>
+internal sealed class MergedRequest(string bodyJson, int objects, Dictionary<string, List<(int Start, int Count, DeliveryItem Item)>> spans, IReadOnlyList<DeliveryItem> items)
+{
+    public string BodyJson { get; } = bodyJson;
+
+    public int Objects { get; } = objects;
+
+    public IReadOnlyList<DeliveryItem> Items { get; } = items;
+
+    /// <summary>
+    /// The item whose object Braze's error names (its <c>input_array</c> and <c>index</c> in the merged body), with the
+    /// error re-indexed within that item's own array; null when the error names no object of this request.
+    /// </summary>
+    public (DeliveryItem Item, BrazePartialError Error)? OwnerOf(BrazePartialError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        if (error.InputArray is not { } array || error.Index is not { } index || !spans.TryGetValue(array, out var list))
+        {
+            return null;
+        }
+
+        foreach (var (start, count, item) in list)
+        {
+            if (index >= start && index < start + count)
+            {
+                return (item, error with { Index = index - start });
+            }
+        }
+
+        return null;
+    }
+}

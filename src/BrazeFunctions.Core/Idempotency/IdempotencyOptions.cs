@@ -1,0 +1,71 @@
+using System.ComponentModel.DataAnnotations;
+using BrazeFunctions.Core.Braze;
+using BrazeFunctions.Core.Dispatch;
+using Microsoft.Extensions.Options;
+
+namespace BrazeFunctions.Core.Idempotency;
+
+/// <summary>How the relay keeps a delivery from reaching Braze twice (section <c>Idempotency</c>).</summary>
+public sealed class IdempotencyOptions
+{
+    public const string Section = "Idempotency";
+
+    /// <summary>The host's message lease: a message in flight when its instance dies comes back only after this.</summary>
+    public static readonly TimeSpan HostMessageLease = TimeSpan.FromMinutes(10);
+
+    /// <summary>Off, nothing is de-duplicated (not recommended; for diagnosis).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// How long a delivery's record is kept: at least <c>Dispatch:MaxMessageAge</c> plus the retry schedule, so that every
+    /// copy of a message still finds it. Records live in one table per UTC day (<c>dedupe&lt;yyyyMMdd&gt;</c>), dropped
+    /// whole once older than the window.
+    /// </summary>
+    [Range(typeof(TimeSpan), "01:00:00", "30.00:00:00")]
+    public TimeSpan Window { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>
+    /// A claim younger than this, held by another message, means that message is sending right now (defer); an older one
+    /// was left by a run that died (the outcome is unknown). More than the host's 10-minute lease plus the request timeout.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>A repeat webhook finding a 'pending' ingress record younger than this gets 503; an older one is taken over.</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "01:00:00")]
+    public TimeSpan PendingTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Records go to the table of the message's receipt day. A message received less than this after midnight UTC also
+    /// checks the previous day's table: two copies of one delivery (a Braze retry) may straddle the boundary.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan BoundaryLookback { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Prefix of the daily tables.</summary>
+    [RegularExpression("^[a-z][a-z0-9]{0,40}$")]
+    public string TablePrefix { get; set; } = "dedupe";
+}
+
+/// <summary>The window must outlive every copy of a message; the lease must outlive the host's lease plus one request.</summary>
+internal sealed class IdempotencyOptionsValidator(IOptions<DispatchOptions> dispatch, IOptions<BrazeOptions> braze) : IValidateOptions<IdempotencyOptions>
+{
+    public ValidateOptionsResult Validate(string? name, IdempotencyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        var needed = dispatch.Value.MaxMessageAge + dispatch.Value.RetryScheduleSpan;
+        if (options.Window < needed)
+        {
+            failures.Add($"Idempotency:Window ({options.Window}) must be at least Dispatch:MaxMessageAge plus the retry schedule with jitter ({needed}), or a late copy of a message would no longer find its delivery record.");
+        }
+
+        var lease = IdempotencyOptions.HostMessageLease + braze.Value.RequestTimeout;
+        if (options.ClaimLease <= lease)
+        {
+            failures.Add($"Idempotency:ClaimLease ({options.ClaimLease}) must be longer than the host's 10-minute message lease plus Braze:RequestTimeout ({lease}), or a live sender's claim could be taken over.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,395 @@
+using System.Collections.Concurrent;
+using BrazeFunctions.Core.Braze;
+using BrazeFunctions.Core.Diagnostics;
+using BrazeFunctions.Core.Dispatch;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace BrazeFunctions.Core.Pacing;
+
+/// <summary>Permission to send one request; hand it back with <see cref="RateLimitPacer.CompleteAsync"/> or <see cref="RateLimitPacer.Abandon"/>.</summary>
+internal sealed class PaceTicket(PaceKey key)
+{
+    public PaceKey Key { get; } = key;
+
+    internal int Settled;
+}
+
+/// <summary>A ticket, or how long the budget stays closed when that is longer than the caller may wait.</summary>
+internal readonly record struct PaceDecision(PaceTicket? Ticket, TimeSpan Hold, string? HoldReason);
+
+/// <summary>
+/// Spends a workspace's Braze rate limit without discovering it by 429s. Each answer's <c>X-RateLimit-*</c> headers describe
+/// the whole workspace (every instance and every other integration), so the pacer learns the window (its reset on Braze's
+/// clock, placed on ours by <see cref="BrazeClock"/>; its length from consecutive resets), the limit and what remains.
+/// It sends while Remaining stays above (1 - <see cref="DispatchOptions.RateLimitShare"/>) x Limit, counting its own
+/// requests in flight; before the first headers it allows <see cref="DispatchOptions.InitialRequests"/> in flight. A 429,
+/// 401 or 403 closes the budget until the time Braze gave (or the credential pause).
+/// Across instances it shares, through <see cref="SharedPacingStore"/>, closed-until and the number of requests granted
+/// in the current window, claimed in chunks: the fleet never spends more than the relay's share of a window, and one
+/// instance's 429 holds the others. When the shared record cannot be reached it paces on its own answers alone.
+/// </summary>
+internal sealed class RateLimitPacer
+{
+    /// <summary>Claims on the shared record stay under about four per second per family, whatever the burst.</summary>
+    private const double TargetClaimsPerSecond = 4;
+
+    private readonly ConcurrentDictionary<PaceKey, Lane> _lanes = new();
+    private readonly ConcurrentDictionary<string, BrazeClock> _clocks = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly IOptions<DispatchOptions> _options;
+    private readonly BrazeWorkspaces _workspaces;
+    private readonly SharedPacingStore _shared;
+    private readonly IRandomSource _random;
+    private readonly RelayMetrics _metrics;
+    private readonly ILogger<RateLimitPacer> _logger;
+
+    public RateLimitPacer(TimeProvider time, IOptions<DispatchOptions> options, BrazeWorkspaces workspaces, SharedPacingStore shared, IRandomSource random, RelayMetrics metrics, ILogger<RateLimitPacer> logger)
+    {
+        _time = time;
+        _options = options;
+        _workspaces = workspaces;
+        _shared = shared;
+        _random = random;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Waits for budget for one request, at most <paramref name="maxWait"/>; a longer hold is returned instead of waited.
+    /// </summary>
+    public async ValueTask<PaceDecision> AcquireAsync(PaceKey key, TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        var lane = _lanes.GetOrAdd(key, static _ => new Lane());
+        var clock = ClockOf(key.Workspace);
+        var started = _time.GetTimestamp();
+        var waited = false;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var sharedRecord = _shared.IsAvailable ? await _shared.ReadAsync(key, cancellationToken).ConfigureAwait(false) : null;
+            var useLedger = _shared.IsAvailable;
+            Task changed;
+            TimeSpan? wait;
+            string reason;
+            (long Window, int Want, int Cap)? claim = null;
+            lock (lane)
+            {
+                var now = _time.GetUtcNow();
+                changed = lane.Changed.Task;
+                var closedUntil = lane.ClosedUntil;
+                reason = lane.ClosedReason ?? "rate_limit";
+                if (sharedRecord is not null && sharedRecord.ClosedUntil > closedUntil)
+                {
+                    closedUntil = sharedRecord.ClosedUntil;
+                    reason = sharedRecord.ClosedReason ?? "rate_limit";
+                }
+
+                if (now < closedUntil)
+                {
+                    wait = closedUntil - now + (_options.Value.RateLimitJitter * _random.NextDouble());
+                }
+                else if (lane.Limit is not { } limit || !lane.RollWindow(now, clock))
+                {
+                    // Nothing known about the window yet: a few probes learn it.
+                    reason = "first_headers";
+                    if (lane.InFlight < _options.Value.InitialRequests)
+                    {
+                        return Grant(lane, key, waited, started);
+                    }
+
+                    wait = null;
+                }
+                else
+                {
+                    var usable = (long)Math.Floor(limit * ShareOf(key.Workspace));
+                    var threshold = limit - usable;
+                    var windowEnds = clock.ToLocal(DateTimeOffset.FromUnixTimeSeconds(lane.Window));
+                    reason = "budget";
+                    if ((lane.Remaining ?? limit) - threshold - lane.InFlight <= 0 || (useLedger && lane.LedgerSpentWindow == lane.Window))
+                    {
+                        wait = windowEnds > now ? windowEnds - now : TimeSpan.FromMilliseconds(10);
+                    }
+                    else if (!useLedger || (lane.TokensWindow == lane.Window && lane.Tokens > 0))
+                    {
+                        if (useLedger)
+                        {
+                            lane.Tokens--;
+                        }
+
+                        return Grant(lane, key, waited, started);
+                    }
+                    else if (lane.ClaimInProgress)
+                    {
+                        wait = null;
+                    }
+                    else
+                    {
+                        lane.ClaimInProgress = true;
+                        var windowSeconds = Math.Max(1, lane.WindowSeconds ?? 1);
+                        claim = (lane.Window, (int)Math.Clamp(Math.Ceiling(usable / (windowSeconds * TargetClaimsPerSecond)), 1, int.MaxValue), (int)Math.Min(usable, int.MaxValue));
+                        wait = TimeSpan.Zero;
+                    }
+                }
+            }
+
+            if (claim is { } c)
+            {
+                var granted = await ClaimAsync(key, c.Window, c.Want, c.Cap, cancellationToken).ConfigureAwait(false);
+                lock (lane)
+                {
+                    lane.ClaimInProgress = false;
+                    if (granted is > 0 && c.Window == lane.Window)
+                    {
+                        lane.Tokens = (lane.TokensWindow == c.Window ? lane.Tokens : 0) + granted.Value;
+                        lane.TokensWindow = c.Window;
+                    }
+                    else if (granted == 0)
+                    {
+                        lane.LedgerSpentWindow = c.Window;
+                    }
+
+                    lane.Signal();
+                }
+
+                continue;
+            }
+
+            var elapsed = _time.GetElapsedTime(started);
+            var left = maxWait - elapsed;
+            if (wait is { } w && w > left)
+            {
+                // Known to be longer than the caller may wait: say so now instead of waiting part of it.
+                _metrics.PacingWait(key.Workspace, key.Family, "deferred", elapsed);
+                return new PaceDecision(null, w, reason);
+            }
+
+            if (left <= TimeSpan.Zero)
+            {
+                _metrics.PacingWait(key.Workspace, key.Family, "deferred", elapsed);
+                return new PaceDecision(null, _options.Value.RateLimitFallbackWait, reason);
+            }
+
+            if (!waited)
+            {
+                waited = true;
+                Log.WaitingForBudget(_logger, key.Workspace, key.Family, reason, (wait ?? left).TotalMilliseconds);
+            }
+
+            await WaitAsync(changed, wait ?? left, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Learns from Braze's answer to a request sent with <paramref name="ticket"/>; a 429 closes the budget here and for every instance.</summary>
+    public async Task CompleteAsync(PaceTicket ticket, BrazeResponse response, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ticket);
+        ArgumentNullException.ThrowIfNull(response);
+        if (Interlocked.Exchange(ref ticket.Settled, 1) == 1)
+        {
+            return;
+        }
+
+        var key = ticket.Key;
+        var lane = _lanes.GetOrAdd(key, static _ => new Lane());
+        var clock = ClockOf(key.Workspace);
+        DateTimeOffset? closeUntil = null;
+        lock (lane)
+        {
+            lane.InFlight--;
+            clock.Observe(response.ReceivedAt, response.RateLimit.ServerDate);
+            lane.Learn(response.RateLimit);
+            if (response.Kind == BrazeOutcomeKind.RateLimited)
+            {
+                var now = _time.GetUtcNow();
+                var hold = response.RateLimit.Reset is { } reset
+                    ? clock.ToLocal(reset) - now
+                    : response.RateLimit.WaitAfterRateLimit(now, _options.Value.RateLimitFallbackWait);
+                if (response.RateLimit.RetryAfter is { } retryAfter && retryAfter > hold)
+                {
+                    hold = retryAfter;
+                }
+
+                closeUntil = now + (hold > TimeSpan.Zero ? hold : TimeSpan.Zero);
+                lane.Close(closeUntil.Value, "rate_limit");
+                Log.RateLimited(_logger, key.Workspace, response.Endpoint, key.Family, hold.TotalMilliseconds);
+            }
+
+            lane.Signal();
+        }
+
+        if (closeUntil is { } until && _shared.IsAvailable)
+        {
+            await _shared.RaiseClosedUntilAsync(key, until, "rate_limit", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Gives back a ticket whose request was never sent.</summary>
+    public void Abandon(PaceTicket ticket)
+    {
+        ArgumentNullException.ThrowIfNull(ticket);
+        if (Interlocked.Exchange(ref ticket.Settled, 1) == 1)
+        {
+            return;
+        }
+
+        var lane = _lanes.GetOrAdd(ticket.Key, static _ => new Lane());
+        lock (lane)
+        {
+            lane.InFlight--;
+            lane.Signal();
+        }
+    }
+
+    /// <summary>How long the budget is closed on this instance (429 or credential pause); zero when open.</summary>
+    public TimeSpan ClosedFor(PaceKey key)
+    {
+        if (!_lanes.TryGetValue(key, out var lane))
+        {
+            return TimeSpan.Zero;
+        }
+
+        lock (lane)
+        {
+            var left = lane.ClosedUntil - _time.GetUtcNow();
+            return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        }
+    }
+
+    private PaceDecision Grant(Lane lane, PaceKey key, bool waited, long started)
+    {
+        lane.InFlight++;
+        if (waited)
+        {
+            _metrics.PacingWait(key.Workspace, key.Family, "waited", _time.GetElapsedTime(started));
+        }
+
+        return new PaceDecision(new PaceTicket(key), TimeSpan.Zero, null);
+    }
+
+    private async Task<int?> ClaimAsync(PaceKey key, long window, int want, int cap, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _shared.ClaimAsync(key, window, want, cap, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+    }
+
+    private async Task WaitAsync(Task changed, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(wait, _time, stop.Token);
+        await Task.WhenAny(changed, delay).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private double ShareOf(string workspace) =>
+        _workspaces.TryGet(workspace, out var configured) && configured.RateLimitShare is { } share ? share : _options.Value.RateLimitShare;
+
+    private BrazeClock ClockOf(string workspace) => _clocks.GetOrAdd(workspace, static _ => new BrazeClock());
+
+    /// <summary>One budget's state on this instance. Guarded by locking the lane itself.</summary>
+    private sealed class Lane
+    {
+        public long? Limit;
+
+        /// <summary>The current window, named by Braze's reset (epoch seconds); 0 before the first headers.</summary>
+        public long Window;
+
+        /// <summary>The latest reset any answer carried, to learn the window length from consecutive ones.</summary>
+        public long LatestReset;
+
+        public long? WindowSeconds;
+
+        /// <summary>Lowest Remaining seen in <see cref="Window"/>; null when no answer of this window arrived yet.</summary>
+        public long? Remaining;
+
+        public int InFlight;
+        public DateTimeOffset ClosedUntil;
+        public string? ClosedReason;
+        public int Tokens;
+        public long TokensWindow;
+        public long LedgerSpentWindow;
+        public bool ClaimInProgress;
+        public TaskCompletionSource Changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Signal()
+        {
+            var previous = Changed;
+            Changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            previous.TrySetResult();
+        }
+
+        public void Close(DateTimeOffset until, string reason)
+        {
+            if (until > ClosedUntil)
+            {
+                ClosedUntil = until;
+                ClosedReason = reason;
+            }
+        }
+
+        public void Learn(RateLimitInfo info)
+        {
+            if (!info.HasWindow)
+            {
+                return;
+            }
+
+            Limit = info.Limit;
+            var reset = info.Reset!.Value.ToUnixTimeSeconds();
+            if (LatestReset > 0 && reset > LatestReset)
+            {
+                // Consecutive windows differ by one length; after an idle spell by several, so the smallest gap wins.
+                var gap = reset - LatestReset;
+                WindowSeconds = WindowSeconds is { } known ? Math.Min(known, gap) : gap;
+            }
+
+            LatestReset = Math.Max(LatestReset, reset);
+            if (reset > Window)
+            {
+                Window = reset;
+                Remaining = info.Remaining;
+            }
+            else if (reset == Window)
+            {
+                Remaining = Remaining is { } seen ? Math.Min(seen, info.Remaining!.Value) : info.Remaining;
+            }
+
+            // An answer from an earlier window says nothing about the current one.
+        }
+
+        /// <summary>
+        /// Moves to the window that has begun since the last answer, predicted from the learned length (its budget is
+        /// then assumed whole until an answer says otherwise). False when the window is over and its length is unknown.
+        /// </summary>
+        public bool RollWindow(DateTimeOffset now, BrazeClock clock)
+        {
+            if (Window == 0)
+            {
+                return false;
+            }
+
+            var ends = clock.ToLocal(DateTimeOffset.FromUnixTimeSeconds(Window));
+            if (now < ends)
+            {
+                return true;
+            }
+
+            if (WindowSeconds is not { } length)
+            {
+                return false;
+            }
+
+            var behind = (long)Math.Floor((now - ends).TotalSeconds / length) + 1;
+            Window += behind * length;
+            Remaining = null;
+            return true;
+        }
+    }
+}

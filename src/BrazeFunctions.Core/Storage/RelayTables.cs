@@ -1,0 +1,65 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace BrazeFunctions.Core.Storage;
+
+/// <summary>
+/// The table service of the relay's storage account (the idempotency records and the shared rate-limit state), from the
+/// same connection setting as the queues: a connection string, or identity-based settings with
+/// <c>AzureWebJobsStorage__tableServiceUri</c> (or <c>__accountName</c>).
+/// </summary>
+public sealed class RelayTables
+{
+    private readonly Lazy<TableServiceClient> _service;
+
+    public RelayTables(IConfiguration configuration, IOptions<OutboxOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(options);
+        // Built on first use: a deployment whose tables are unreachable still starts, and the stores fall back as documented.
+        _service = new Lazy<TableServiceClient>(() => Create(configuration, options.Value));
+    }
+
+    public TableServiceClient Service => _service.Value;
+
+    public TableClient GetTable(string name) => Service.GetTableClient(name);
+
+    private static TableServiceClient Create(IConfiguration configuration, OutboxOptions outbox)
+    {
+        var clientOptions = new TableClientOptions();
+        clientOptions.Retry.MaxRetries = outbox.StorageMaxRetries;
+        clientOptions.Retry.NetworkTimeout = outbox.StorageNetworkTimeout;
+        clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
+        clientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+
+        var name = outbox.Connection;
+        var connectionString = configuration[name];
+        if (!string.IsNullOrWhiteSpace(connectionString))
+        {
+            return new TableServiceClient(connectionString, clientOptions);
+        }
+
+        var section = configuration.GetSection(name);
+        var serviceUri = section["tableServiceUri"];
+        var accountName = section["accountName"];
+        Uri? uri = null;
+        if (!string.IsNullOrWhiteSpace(serviceUri))
+        {
+            uri = new Uri(serviceUri, UriKind.Absolute);
+        }
+        else if (!string.IsNullOrWhiteSpace(accountName))
+        {
+            uri = new Uri($"https://{accountName}.table.core.windows.net");
+        }
+
+        if (uri is null)
+        {
+            throw new InvalidOperationException(
+                $"Storage connection '{name}' has no table endpoint: set '{name}' to a connection string, or '{name}__tableServiceUri' " +
+                $"(with '{name}__credential=managedidentity' and '{name}__clientId' for a user-assigned identity).");
+        }
+
+        return new TableServiceClient(uri, QueueServiceClientFactory.CreateCredential(section), clientOptions);
+    }
+}

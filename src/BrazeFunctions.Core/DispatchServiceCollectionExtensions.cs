@@ -4,7 +4,6 @@ using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Idempotency;
 using BrazeFunctions.Core.Pacing;
-using BrazeFunctions.Core.Storage;
 using BrazeFunctions.Core.Templates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -33,19 +32,16 @@ public static class DispatchServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BrazeOptions>, BrazeOptionsValidator>());
         services.AddOptions<DispatchOptions>().BindConfiguration(DispatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DispatchOptions>, DispatchOptionsValidator>());
-        services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IdempotencyOptions>, IdempotencyOptionsValidator>());
 
         services.AddRelayStorage();
         services.AddRelayTemplates();
+        services.AddRelayIdempotency();
         services.TryAddSingleton<IRandomSource, SharedRandomSource>();
-        services.TryAddSingleton<RelayTables>();
         services.TryAddSingleton<BrazeWorkspaces>();
         services.TryAddSingleton<BrazeClient>();
         services.TryAddSingleton<SharedPacingStore>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRelayHealthCheck, SharedPacingStore>(sp => sp.GetRequiredService<SharedPacingStore>()));
         services.TryAddSingleton<RateLimitPacer>();
-        services.TryAddSingleton<IdempotencyStore>();
         services.TryAddSingleton<DeliveryClaims>();
         services.TryAddSingleton<UsersTrackCaps>();
         services.TryAddSingleton<BatchSender>();

@@ -1,8 +1,11 @@
 using BrazeFunctions.Core.Diagnostics;
+using BrazeFunctions.Core.Idempotency;
 using BrazeFunctions.Core.Ingress;
 using BrazeFunctions.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace BrazeFunctions.Core;
 
@@ -19,8 +22,34 @@ public static class RelayServiceCollectionExtensions
         services.AddRelayTemplates();
         services.AddOptions<IngressOptions>().BindConfiguration(IngressOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<WebhookRequestValidator>();
-        services.TryAddSingleton<WebhookIngress>();
+        services.AddRelayIdempotency();
+        services.TryAddSingleton<WebhookDeduplicator>();
+        services.TryAddSingleton(sp => new WebhookIngress(
+            sp.GetRequiredService<WebhookRequestValidator>(),
+            sp.GetRequiredService<WebhookDeduplicator>(),
+            sp.GetRequiredService<RelayQueues>(),
+            sp.GetRequiredService<IOptions<IngressOptions>>(),
+            sp.GetRequiredService<IOptions<OutboxOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<RelayMetrics>(),
+            sp.GetRequiredService<ILogger<WebhookIngress>>()));
         services.TryAddSingleton<QueueHealthProbe>();
+        return services;
+    }
+
+    /// <summary>The idempotency store (daily tables) and its options, shared by the ingress and dispatch.</summary>
+    internal static IServiceCollection AddRelayIdempotency(this IServiceCollection services)
+    {
+        if (services.Any(d => d.ServiceType == typeof(IdempotencyStore)))
+        {
+            return services;
+        }
+
+        services.AddRelayStorage();
+        services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IdempotencyOptions>, IdempotencyOptionsValidator>());
+        services.TryAddSingleton<RelayTables>();
+        services.TryAddSingleton<IdempotencyStore>();
         return services;
     }
 

@@ -101,4 +101,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5007, Level = LogLevel.Information, Message = "Dropped the expired idempotency table {Table}")]
     public static partial void IdempotencyTableDropped(ILogger logger, string table);
+
+    [LoggerMessage(EventId = 5008, Level = LogLevel.Warning, Message = "Webhook {MessageId} for route {Route} takes over a pending Idempotency-Key record {AgeSeconds:0} s old: the run that wrote it never queued it")]
+    public static partial void PendingTakenOver(ILogger logger, string messageId, string route, double ageSeconds);
+
+    [LoggerMessage(EventId = 5009, Level = LogLevel.Warning, Message = "Webhook {MessageId} for route {Route} is queued without its Idempotency-Key check: {Problem}")]
+    public static partial void IngressUnchecked(ILogger logger, string messageId, string route, string problem);
 }

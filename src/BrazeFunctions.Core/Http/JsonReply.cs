@@ -28,8 +28,17 @@ public sealed class JsonReply : IActionResult
     /// <summary>Short machine-readable reason, e.g. <c>invalid_json</c>; null on success.</summary>
     public string? Error => Body["error"]?.GetValue<string>();
 
+    public const string IdempotentReplayedHeader = "Idempotent-Replayed";
+
+    /// <summary>True on the answer to a repeated webhook: the original was queued earlier and nothing new was.</summary>
+    public bool IdempotentReplayed { get; private init; }
+
     public static JsonReply Accepted(string id, string route) =>
         new(StatusCodes.Status202Accepted, new JsonObject { ["id"] = id, ["route"] = route }, null);
+
+    /// <summary>202 for a webhook whose Idempotency-Key was already queued: the original message id, nothing queued.</summary>
+    public static JsonReply Replayed(string id, string route) =>
+        new(StatusCodes.Status202Accepted, new JsonObject { ["id"] = id, ["route"] = route }, null) { IdempotentReplayed = true };
 
     public static JsonReply Healthy(JsonObject body) => new(StatusCodes.Status200OK, body, null);
 
@@ -57,6 +66,11 @@ public sealed class JsonReply : IActionResult
         if (RetryAfterSeconds is { } seconds)
         {
             response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (IdempotentReplayed)
+        {
+            response.Headers[IdempotentReplayedHeader] = "true";
         }
 
         await response.WriteAsync(Body.ToJsonString(JsonSerializerOptions.Web), context.HttpContext.RequestAborted).ConfigureAwait(false);

@@ -2,6 +2,7 @@ using BrazeFunctions.Core.Http;
 using System.Diagnostics;
 using Azure;
 using BrazeFunctions.Core.Diagnostics;
+using BrazeFunctions.Core.Idempotency;
 using BrazeFunctions.Core.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -11,17 +12,40 @@ namespace BrazeFunctions.Core.Ingress;
 
 /// <summary>
 /// Accepts one webhook: validates it, wraps it in an envelope and queues it. A 202 is answered only after storage
-/// acknowledged the message; when storage fails the caller gets 503 with <c>Retry-After</c>, which Braze retries.
+/// acknowledged the message; when storage fails the caller gets 503 with <c>Retry-After</c>, which Braze retries. A webhook
+/// with an <c>Idempotency-Key</c> header is queued once: Braze's retries of it get the original message id.
 /// </summary>
-public sealed class WebhookIngress(
-    WebhookRequestValidator validator,
-    RelayQueues queues,
-    IOptions<IngressOptions> ingressOptions,
-    IOptions<OutboxOptions> outboxOptions,
-    TimeProvider time,
-    RelayMetrics metrics,
-    ILogger<WebhookIngress> logger)
+public sealed class WebhookIngress
 {
+    private readonly WebhookRequestValidator validator;
+    private readonly WebhookDeduplicator deduplicator;
+    private readonly RelayQueues queues;
+    private readonly IOptions<IngressOptions> ingressOptions;
+    private readonly IOptions<OutboxOptions> outboxOptions;
+    private readonly TimeProvider time;
+    private readonly RelayMetrics metrics;
+    private readonly ILogger<WebhookIngress> logger;
+
+    internal WebhookIngress(
+        WebhookRequestValidator validator,
+        WebhookDeduplicator deduplicator,
+        RelayQueues queues,
+        IOptions<IngressOptions> ingressOptions,
+        IOptions<OutboxOptions> outboxOptions,
+        TimeProvider time,
+        RelayMetrics metrics,
+        ILogger<WebhookIngress> logger)
+    {
+        this.validator = validator;
+        this.deduplicator = deduplicator;
+        this.queues = queues;
+        this.ingressOptions = ingressOptions;
+        this.outboxOptions = outboxOptions;
+        this.time = time;
+        this.metrics = metrics;
+        this.logger = logger;
+    }
+
     public async Task<JsonReply> AcceptAsync(string route, HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -52,12 +76,31 @@ public sealed class WebhookIngress(
                 $"The webhook does not fit a queue message once wrapped ({message.Length} of {QueueMessageLimits.MaxBytesBeforeBase64} bytes before Base64); send a smaller body.");
         }
 
+        IdempotencyRecord? pending = null;
+        if (webhook.IdempotencyKey is { } idempotencyKey)
+        {
+            switch (await deduplicator.BeginAsync(envelope.Route, idempotencyKey, envelope.Id, cancellationToken).ConfigureAwait(false))
+            {
+                case IngressDecision.AlreadyQueued queued:
+                    return JsonReply.Replayed(queued.OriginalMessageId, envelope.Route);
+                case IngressDecision.InProgress inProgress:
+                    metrics.WebhookRejected(StatusCodes.Status503ServiceUnavailable);
+                    return JsonReply.Problem(StatusCodes.Status503ServiceUnavailable, "idempotency_key_in_progress",
+                        $"A webhook with the same Idempotency-Key is being queued right now; retry after {inProgress.RetryAfterSeconds} seconds.",
+                        retryAfterSeconds: inProgress.RetryAfterSeconds);
+                case IngressDecision.Queue queue:
+                    pending = queue.Record;
+                    break;
+            }
+        }
+
         try
         {
             await queues.Outbox.SendAsync(new BinaryData(message), visibilityDelay: null, outboxOptions.Value.MessageTimeToLive, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsStorageFailure(ex, cancellationToken))
         {
+            await deduplicator.AbandonAsync(pending, envelope.Route, envelope.Id).ConfigureAwait(false);
             var retryAfter = ingressOptions.Value.StorageRetryAfterSeconds;
             Log.EnqueueFailed(logger, envelope.Id, envelope.Route, ex.GetType().Name, (ex as RequestFailedException)?.Status ?? 0, (ex as RequestFailedException)?.ErrorCode);
             metrics.WebhookRejected(StatusCodes.Status503ServiceUnavailable);
@@ -65,6 +108,7 @@ public sealed class WebhookIngress(
                 $"The webhook could not be queued because storage is unavailable; retry after {retryAfter} seconds.", retryAfterSeconds: retryAfter);
         }
 
+        await deduplicator.QueuedAsync(pending, envelope.Route, envelope.Id, cancellationToken).ConfigureAwait(false);
         Log.WebhookQueued(logger, envelope.Id, envelope.Route, webhook.PayloadBytes, envelope.CorrelationId);
         metrics.WebhookReceived(envelope.Route);
         return JsonReply.Accepted(envelope.Id, envelope.Route);

@@ -27,6 +27,8 @@ internal sealed class RelayTestHost : IAsyncDisposable
     public static async Task<RelayTestHost> StartAsync(IDictionary<string, string?> settings, Action<IServiceCollection>? configure = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        // Every host gets its own idempotency tables (Azurite lives for the whole test run), unless a test shares them on purpose.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Idempotency:TablePrefix"] = "dedupe" + Guid.NewGuid().ToString("N")[..12] });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
         builder.Services.AddFakeLogging(options => options.CollectRecordsForDisabledLogLevels = false);

@@ -1,0 +1,146 @@
+using System.Text.Json.Nodes;
+using BrazeFunctions.Core.Braze;
+using BrazeFunctions.Core.Delivery;
+using BrazeFunctions.Core.Templates;
+using static BrazeFunctions.Tests.Delivery.DeliveryItems;
+
+namespace BrazeFunctions.Tests.Delivery;
+
+public sealed class RequestMergerTests
+{
+    [Fact]
+    public void Analyze_UsersTrackWithArraysOnly_MergesAndCountsEveryObject()
+    {
+        var shape = RequestMerger.Analyze(BrazeEndpoints.UsersTrack,
+            "{\"attributes\":[{\"external_id\":\"a\",\"n\":{\"inc\":1}}],\"events\":[{\"external_id\":\"a\",\"name\":\"e\",\"properties\":{\"x\":{\"y\":1}}}]}", coalesce: true);
+
+        Assert.Equal(MergeKind.UsersTrack, shape.Kind);
+        Assert.Equal(2, shape.Objects);
+        Assert.Null(shape.AloneBecause);
+    }
+
+    [Theory]
+    [InlineData("{\"attributes\":[{\"external_id\":\"a\",\"address\":{\"city\":\"Paris\"}}]}", "nested")]
+    [InlineData("{\"attributes\":[{\"external_id\":\"a\",\"pets\":[{\"name\":\"Rex\"}]}]}", "nested")]
+    [InlineData("{\"attributes\":[{\"external_id\":\"a\",\"n\":{\"inc\":1,\"city\":\"x\"}}]}", "nested")]
+    [InlineData("{\"attributes\":[{\"external_id\":\"a\"}],\"_update_existing_only\":true}", "'_update_existing_only'")]
+    [InlineData("{\"attributes\":{\"external_id\":\"a\"}}", "not an array of objects")]
+    [InlineData("{\"attributes\":[]}", "no objects")]
+    public void Analyze_UsersTrackThatMayNotMerge_IsSentAloneWithTheReason(string body, string reason)
+    {
+        var shape = RequestMerger.Analyze(BrazeEndpoints.UsersTrack, body, coalesce: true);
+
+        Assert.Equal(MergeKind.None, shape.Kind);
+        Assert.Contains(reason, shape.AloneBecause, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\"attributes\":[{\"external_id\":\"a\",\"tags\":{\"add\":[\"x\"]},\"n\":{\"inc\":-2},\"t\":{\"$time\":\"2026-11-29\"}}]}")]
+    [InlineData("{\"attributes\":[{\"external_id\":\"a\",\"plan\":null,\"list\":[\"a\",\"b\"]}]}")]
+    public void Analyze_AttributeOperationsAndPlainValues_AreNotNested(string body)
+    {
+        Assert.Equal(MergeKind.UsersTrack, RequestMerger.Analyze(BrazeEndpoints.UsersTrack, body, coalesce: true).Kind);
+    }
+
+    [Fact]
+    public void Analyze_TemplateOptedOut_IsSentAlone()
+    {
+        var shape = RequestMerger.Analyze(BrazeEndpoints.UsersTrack, "{\"attributes\":[{\"external_id\":\"a\"}]}", coalesce: false);
+
+        Assert.Equal(MergeKind.None, shape.Kind);
+        Assert.Contains("alone", shape.AloneBecause, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\"canvas_id\":\"c\",\"broadcast\":true,\"recipients\":[{\"external_user_id\":\"u\"}]}", "broadcast")]
+    [InlineData("{\"canvas_id\":\"c\",\"broadcast\":true}", "broadcast")]
+    [InlineData("{\"canvas_id\":\"c\",\"audience\":{\"AND\":[]}}", "no recipients")]
+    [InlineData("{\"canvas_id\":\"c\",\"recipients\":[{\"external_user_id\":\"u\"},{\"external_user_id\":\"u\"}]}", "twice")]
+    [InlineData("{\"canvas_id\":\"c\",\"recipients\":[{\"send_to_existing_only\":true}]}", "no identifier")]
+    public void Analyze_TriggerThatMayNotMerge_IsSentAlone(string body, string reason)
+    {
+        var shape = RequestMerger.Analyze(BrazeEndpoints.CanvasTriggerSend, body, coalesce: true);
+
+        Assert.Equal(MergeKind.None, shape.Kind);
+        Assert.Contains(reason, shape.AloneBecause, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Analyze_TriggersWithEqualOtherFieldsInAnyOrder_ShareALane()
+    {
+        var a = RequestMerger.Analyze(BrazeEndpoints.CanvasTriggerSend, "{\"canvas_id\":\"c\",\"context\":{\"a\":1,\"b\":2},\"recipients\":[{\"external_user_id\":\"u1\"}]}", coalesce: true);
+        var b = RequestMerger.Analyze(BrazeEndpoints.CanvasTriggerSend, "{\"context\":{\"b\":2,\"a\":1},\"recipients\":[{\"external_user_id\":\"u2\"}],\"canvas_id\":\"c\"}", coalesce: true);
+        var other = RequestMerger.Analyze(BrazeEndpoints.CanvasTriggerSend, "{\"canvas_id\":\"c\",\"context\":{\"a\":1,\"b\":3},\"recipients\":[{\"external_user_id\":\"u3\"}]}", coalesce: true);
+
+        Assert.Equal(MergeKind.Recipients, a.Kind);
+        Assert.Equal(a.LaneKey, b.LaneKey);
+        Assert.NotEqual(a.LaneKey, other.LaneKey);
+        Assert.Equal(["{\"external_user_id\":\"u1\"}"], a.RecipientIds);
+    }
+
+    [Fact]
+    public void Analyze_OtherEndpoint_IsSentAlone()
+    {
+        Assert.Equal(MergeKind.None, RequestMerger.Analyze("/users/identify", "{\"aliases_to_identify\":[]}", coalesce: true).Kind);
+    }
+
+    [Fact]
+    public void Merge_UsersTrack_ConcatenatesEachArrayInTheGivenOrder()
+    {
+        var first = Item("{\"attributes\":[{\"external_id\":\"a\",\"x\":1}],\"events\":[{\"external_id\":\"a\",\"name\":\"e1\"}]}");
+        var second = Item("{\"attributes\":[{\"external_id\":\"b\",\"x\":2},{\"external_id\":\"c\",\"x\":3}]}", secondsAfterStart: 1);
+        var third = Item("{\"purchases\":[{\"external_id\":\"d\",\"product_id\":\"p\"}],\"events\":[{\"external_id\":\"d\",\"name\":\"e2\"}]}", secondsAfterStart: 2);
+
+        var merged = RequestMerger.Merge([first, second, third]);
+
+        Assert.Equal(
+            "{\"attributes\":[{\"external_id\":\"a\",\"x\":1},{\"external_id\":\"b\",\"x\":2},{\"external_id\":\"c\",\"x\":3}]," +
+            "\"events\":[{\"external_id\":\"a\",\"name\":\"e1\"},{\"external_id\":\"d\",\"name\":\"e2\"}]," +
+            "\"purchases\":[{\"external_id\":\"d\",\"product_id\":\"p\"}]}",
+            merged.BodyJson);
+        Assert.Equal(6, merged.Objects);
+    }
+
+    [Fact]
+    public void OwnerOf_ErrorIndexes_MapToTheContributorThroughPerArrayOffsets()
+    {
+        var first = Item("{\"attributes\":[{\"external_id\":\"a\"}],\"events\":[{\"external_id\":\"a\",\"name\":\"e1\"}]}");
+        var second = Item("{\"attributes\":[{\"external_id\":\"b\"},{\"x\":1}],\"events\":[{\"name\":\"e2\"}]}", secondsAfterStart: 1);
+        var merged = RequestMerger.Merge([first, second]);
+
+        var attribute = merged.OwnerOf(new BrazePartialError("missing id", "attributes", 2));
+        var eventError = merged.OwnerOf(new BrazePartialError("missing id", "events", 1));
+
+        Assert.Same(second, attribute!.Value.Item);
+        Assert.Equal(1, attribute.Value.Error.Index);
+        Assert.Same(second, eventError!.Value.Item);
+        Assert.Equal(0, eventError.Value.Error.Index);
+        Assert.Same(first, merged.OwnerOf(new BrazePartialError("x", "events", 0))!.Value.Item);
+        Assert.Null(merged.OwnerOf(new BrazePartialError("x", "purchases", 0)));
+        Assert.Null(merged.OwnerOf(new BrazePartialError("x", null, null)));
+    }
+
+    [Fact]
+    public void Merge_Triggers_ConcatenatesRecipientsAndKeepsTheOtherFields()
+    {
+        var first = Item("{\"canvas_id\":\"c\",\"context\":{\"k\":1},\"recipients\":[{\"external_user_id\":\"u1\",\"context\":{\"p\":\"x\"}}]}", BrazeEndpoints.CanvasTriggerSend);
+        var second = Item("{\"canvas_id\":\"c\",\"context\":{\"k\":1},\"recipients\":[{\"external_user_id\":\"u2\"}]}", BrazeEndpoints.CanvasTriggerSend, 1);
+
+        var merged = RequestMerger.Merge([first, second]);
+
+        var body = JsonNode.Parse(merged.BodyJson)!.AsObject();
+        Assert.Equal("c", body["canvas_id"]!.GetValue<string>());
+        Assert.Equal(1, body["context"]!["k"]!.GetValue<int>());
+        Assert.Equal(["u1", "u2"], body["recipients"]!.AsArray().Select(r => r!["external_user_id"]!.GetValue<string>()));
+        Assert.Equal("x", body["recipients"]![0]!["context"]!["p"]!.GetValue<string>());
+        Assert.Equal(2, merged.Objects);
+    }
+
+    [Fact]
+    public void Merge_BigNumbersAndUnicode_AreWrittenAsReceived()
+    {
+        var item = Item("{\"attributes\":[{\"external_id\":\"é<&>\",\"n\":123456789012345678901234567890}]}");
+
+        Assert.Equal("{\"attributes\":[{\"external_id\":\"é<&>\",\"n\":123456789012345678901234567890}]}", RequestMerger.Merge([item]).BodyJson);
+    }
+}

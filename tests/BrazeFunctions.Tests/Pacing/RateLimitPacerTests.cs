@@ -1,0 +1,160 @@
+using BrazeFunctions.Core.Braze;
+using BrazeFunctions.Core.Diagnostics;
+using BrazeFunctions.Core.Dispatch;
+using BrazeFunctions.Core.Pacing;
+using BrazeFunctions.Core.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace BrazeFunctions.Tests.Pacing;
+
+/// <summary>The pacer on a fake clock, without the shared record (its own tests run against Azurite).</summary>
+public sealed class RateLimitPacerTests : IDisposable
+{
+    private static readonly PaceKey Key = new("default", "users-track");
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 29, 10, 0, 0, TimeSpan.Zero));
+    private readonly TestMeterFactory _meters = new();
+
+    [Fact]
+    public async Task Acquire_BeforeTheFirstHeaders_AllowsOnlyInitialRequestsInFlight()
+    {
+        var pacer = Create(new DispatchOptions { InitialRequests = 1 });
+        var probe = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
+
+        var second = pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default).AsTask();
+        Assert.NotNull(probe.Ticket);
+        Assert.False(second.IsCompleted);
+
+        await pacer.CompleteAsync(probe.Ticket!, Answer(201, limit: 10, remaining: 9, resetInSeconds: 3), default);
+
+        Assert.NotNull((await second).Ticket);
+    }
+
+    [Fact]
+    public async Task Acquire_RemainingDownToTheShareThreshold_WaitsForTheNextWindow()
+    {
+        var pacer = Create(new DispatchOptions { RateLimitShare = 0.5 });
+        var probe = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
+        // Half of the limit of 10 is for the customer's other integrations: at Remaining 5 the relay stops for this window.
+        await pacer.CompleteAsync(probe.Ticket!, Answer(201, limit: 10, remaining: 5, resetInSeconds: 2), default);
+
+        var next = pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default).AsTask();
+        Assert.False(next.IsCompleted);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(next.IsCompleted);
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.NotNull((await next).Ticket);
+    }
+
+    [Fact]
+    public async Task Acquire_RequestsInFlight_CountAgainstWhatRemains()
+    {
+        var pacer = Create(new DispatchOptions { InitialRequests = 1 });
+        var probe = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
+        await pacer.CompleteAsync(probe.Ticket!, Answer(201, limit: 10, remaining: 2, resetInSeconds: 3), default);
+
+        var first = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
+        var second = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
+        var third = pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default).AsTask();
+
+        Assert.NotNull(first.Ticket);
+        Assert.NotNull(second.Ticket);
+        Assert.False(third.IsCompleted);
+        pacer.Abandon(second.Ticket!);
+        Assert.NotNull((await third).Ticket);
+    }
+
+    [Fact]
+    public async Task Acquire_After429LongerThanTheCallerMayWait_ReturnsTheHoldAtOnce()
+    {
+        var pacer = Create(new DispatchOptions { RateLimitJitter = TimeSpan.Zero });
+        var probe = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
+        await pacer.CompleteAsync(probe.Ticket!, Answer(429, limit: 10, remaining: 0, resetInSeconds: 30), default);
+
+        var decision = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
+
+        Assert.Null(decision.Ticket);
+        Assert.Equal(TimeSpan.FromSeconds(30), decision.Hold);
+        Assert.Equal(TimeSpan.FromSeconds(30), pacer.ClosedFor(Key));
+        Assert.Equal(TimeSpan.Zero, pacer.ClosedFor(new PaceKey("default", "rest-shared")));
+    }
+
+    [Fact]
+    public async Task Acquire_After429WithinTheWait_SendsAfterTheResetAndCountsTheWait()
+    {
+        var pacer = Create(new DispatchOptions { RateLimitJitter = TimeSpan.Zero });
+        using var waits = new MetricCollector<long>(_meters, RelayMetrics.MeterName, "relay.pacing.waits");
+        var probe = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
+        await pacer.CompleteAsync(probe.Ticket!, Answer(429, limit: 10, remaining: 0, resetInSeconds: 2), default);
+
+        var next = pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default).AsTask();
+        _time.Advance(TimeSpan.FromMilliseconds(1999));
+        Assert.False(next.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+
+        Assert.NotNull((await next).Ticket);
+        var wait = Assert.Single(waits.GetMeasurementSnapshot());
+        Assert.Equal("waited", wait.Tags["outcome"]);
+    }
+
+    [Fact]
+    public async Task Acquire_WindowLengthLearned_NextWindowNeedsNoProbe()
+    {
+        var pacer = Create(new DispatchOptions { InitialRequests = 1 });
+        var first = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
+        await pacer.CompleteAsync(first.Ticket!, Answer(201, limit: 10, remaining: 9, resetInSeconds: 3), default);
+        _time.Advance(TimeSpan.FromSeconds(3));
+        var second = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
+        await pacer.CompleteAsync(second.Ticket!, Answer(201, limit: 10, remaining: 9, resetInSeconds: 3), default);
+
+        // Two consecutive resets 3 s apart: when the next window starts the pacer knows it, with its whole budget.
+        _time.Advance(TimeSpan.FromSeconds(3));
+        var a = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
+        var b = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
+
+        Assert.NotNull(a.Ticket);
+        Assert.NotNull(b.Ticket);
+    }
+
+    public void Dispose() => _meters.Dispose();
+
+    private RateLimitPacer Create(DispatchOptions options)
+    {
+        options.SharedPacing = false;
+        var braze = Options.Create(new BrazeOptions { RestEndpoint = new Uri("https://rest.fra-01.braze.eu"), ApiKey = "k" });
+        var metrics = new RelayMetrics(_meters);
+        var tables = new RelayTables(new ConfigurationBuilder().Build(), Options.Create(new OutboxOptions()));
+        var shared = new SharedPacingStore(tables, _time, Options.Create(options), metrics, NullLogger<SharedPacingStore>.Instance);
+        return new RateLimitPacer(_time, Options.Create(options), new BrazeWorkspaces(braze), shared, new FixedRandom(), metrics, NullLogger<RateLimitPacer>.Instance);
+    }
+
+    private BrazeResponse Answer(int status, long limit, long remaining, int resetInSeconds)
+    {
+        var now = _time.GetUtcNow();
+        var info = new RateLimitInfo(limit, remaining, now.AddSeconds(resetInSeconds), null) { ServerDate = now };
+        return new BrazeResponse("/users/track", status, BrazeResponse.Classify(status), info, null, [], TimeSpan.Zero, null) { ReceivedAt = now };
+    }
+
+    private sealed class FixedRandom : IRandomSource
+    {
+        public double NextDouble() => 0;
+    }
+
+    private sealed class TestMeterFactory : System.Diagnostics.Metrics.IMeterFactory
+    {
+        private readonly List<System.Diagnostics.Metrics.Meter> _meters = [];
+
+        public System.Diagnostics.Metrics.Meter Create(System.Diagnostics.Metrics.MeterOptions options)
+        {
+            var meter = new System.Diagnostics.Metrics.Meter(options);
+            _meters.Add(meter);
+            return meter;
+        }
+
+        public void Dispose() => _meters.ForEach(m => m.Dispose());
+    }
+}

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using BrazeFunctions.Core;
+using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Ingress;
 using BrazeFunctions.Core.Templates;
 using BrazeFunctions.IntegrationTests.FakeBraze;
@@ -14,7 +15,9 @@ namespace BrazeFunctions.IntegrationTests.Dispatch;
 
 /// <summary>
 /// A stand-in renderer for tests whose subject is not rendering: the payload's <c>user_id</c> and <c>plan</c> become one
-/// /users/track attribute object; <c>"abort"</c> and <c>"fail"</c> payload keys exercise the other outcomes.
+/// /users/track attribute object (<c>counter</c> makes it an <c>{"inc": 1}</c> of that attribute instead);
+/// <c>"abort"</c> and <c>"fail"</c> exercise the other outcomes; <c>raw</c> and <c>endpoint</c> send a body as is;
+/// <c>key</c>, <c>on_ambiguous</c> and <c>coalesce</c> stand for the template's front matter.
 /// </summary>
 internal sealed class PassThroughRenderer : IWebhookRenderer
 {
@@ -31,19 +34,43 @@ internal sealed class PassThroughRenderer : IWebhookRenderer
             return new RenderOutcome.Failed(envelope.Route, fail.GetValue<string>(), 3, 7);
         }
 
+        var endpoint = payload["endpoint"]?.GetValue<string>() ?? "/users/track";
+        string body;
         if (payload["raw"] is { } raw)
         {
-            return new RenderOutcome.Rendered(payload["endpoint"]?.GetValue<string>() ?? "/users/track", raw.GetValue<string>(), null);
+            body = raw.GetValue<string>();
         }
-
-        var attribute = new JsonObject();
-        if (payload["user_id"] is { } userId)
+        else
         {
-            attribute["external_id"] = userId.GetValue<string>();
+            var attribute = new JsonObject();
+            if (payload["user_id"] is { } userId)
+            {
+                attribute["external_id"] = userId.GetValue<string>();
+            }
+
+            if (payload["counter"] is { } counter)
+            {
+                attribute[counter.GetValue<string>()] = new JsonObject { ["inc"] = 1 };
+            }
+            else
+            {
+                attribute["plan"] = payload["plan"]?.GetValue<string>() ?? "none";
+            }
+
+            body = new JsonObject { ["attributes"] = new JsonArray(attribute) }.ToJsonString();
         }
 
-        attribute["plan"] = payload["plan"]?.GetValue<string>() ?? "none";
-        return new RenderOutcome.Rendered(payload["endpoint"]?.GetValue<string>() ?? "/users/track", new JsonObject { ["attributes"] = new JsonArray(attribute) }.ToJsonString(), null);
+        return new RenderOutcome.Rendered(endpoint, body, payload["key"]?.GetValue<string>() ?? envelope.IdempotencyKey)
+        {
+            OnAmbiguous = payload["on_ambiguous"]?.GetValue<string>() switch
+            {
+                "retry" => AmbiguousOutcomePolicy.Retry,
+                "dead_letter" => AmbiguousOutcomePolicy.DeadLetter,
+                _ => null,
+            },
+            Coalesce = payload["coalesce"]?.GetValue<bool>() ?? true,
+            Workspace = payload["workspace"]?.GetValue<string>() ?? WebhookTemplate.DefaultWorkspace,
+        };
     }
 }
 
@@ -51,9 +78,11 @@ internal sealed class PassThroughRenderer : IWebhookRenderer
 internal sealed class DispatchRig : IAsyncDisposable
 {
     public const string ApiKey = "sk-relay-test-7Qm2Zx9Lp4Vb8Nc1";
+    private readonly bool _ownsBraze;
 
-    private DispatchRig(RelayTestHost host, FakeBrazeServer braze, string queue, string connectionString, TimeProvider time)
+    private DispatchRig(RelayTestHost host, FakeBrazeServer braze, string queue, string connectionString, TimeProvider time, bool ownsBraze)
     {
+        _ownsBraze = ownsBraze;
         Host = host;
         Braze = braze;
         Queue = queue;
@@ -84,11 +113,14 @@ internal sealed class DispatchRig : IAsyncDisposable
         string? configuredKey = null,
         IWebhookRenderer? renderer = null,
         Action<IServiceCollection>? configure = null,
-        bool useShippedTemplates = false)
+        bool useShippedTemplates = false,
+        FakeBrazeServer? sharedBraze = null,
+        string? sharedQueue = null)
     {
         time ??= TimeProvider.System;
-        var braze = await FakeBrazeServer.StartAsync(time, ApiKey);
-        var queue = "outbox-" + Guid.NewGuid().ToString("N")[..12];
+        var braze = sharedBraze ?? await FakeBrazeServer.StartAsync(time, ApiKey);
+        // Two rigs given the same queue are two instances of one Function App: same outbox, same tables, same Braze.
+        var queue = sharedQueue ?? "outbox-" + Guid.NewGuid().ToString("N")[..12];
         var all = new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
@@ -126,7 +158,7 @@ internal sealed class DispatchRig : IAsyncDisposable
             configure?.Invoke(services);
         });
         await new QueueClient(azurite.ConnectionString, queue).CreateIfNotExistsAsync();
-        return new DispatchRig(host, braze, queue, azurite.ConnectionString, time);
+        return new DispatchRig(host, braze, queue, all["AzureWebJobsStorage"]!, time, ownsBraze: sharedBraze is null);
     }
 
     public WebhookEnvelope Envelope(string payloadJson, int attempt = 0, string route = "attribute-from-event") =>
@@ -145,9 +177,18 @@ internal sealed class DispatchRig : IAsyncDisposable
         return (await client.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(1))).Value;
     }
 
+    public OutboxDispatcher Dispatcher => Host.Get<OutboxDispatcher>();
+
+    /// <summary>Dispatches every envelope at once, as one host batch does; results in the envelopes' order.</summary>
+    public Task<DispatchResult[]> DispatchTogetherAsync(IEnumerable<WebhookEnvelope> envelopes, long dequeueCount = 1) =>
+        Task.WhenAll(envelopes.Select(e => Dispatcher.DispatchAsync(Message(e), dequeueCount, default)));
+
     public async ValueTask DisposeAsync()
     {
         await Host.DisposeAsync();
-        await Braze.DisposeAsync();
+        if (_ownsBraze)
+        {
+            await Braze.DisposeAsync();
+        }
     }
 }

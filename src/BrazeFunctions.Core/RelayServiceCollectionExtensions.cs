@@ -3,6 +3,7 @@ using BrazeFunctions.Core.Ingress;
 using BrazeFunctions.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace BrazeFunctions.Core;
 
@@ -18,6 +19,8 @@ public static class RelayServiceCollectionExtensions
         services.AddRelayStorage();
         services.AddRelayTemplates();
         services.AddOptions<IngressOptions>().BindConfiguration(IngressOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<IngressSecretMetrics>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KeyVaultReferenceCheck>());
         services.TryAddSingleton<WebhookRequestValidator>();
         services.TryAddSingleton<WebhookIngress>();
         services.TryAddSingleton<QueueHealthProbe>();

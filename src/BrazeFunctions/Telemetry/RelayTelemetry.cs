@@ -21,6 +21,7 @@ internal static class RelayTelemetry
     /// OpenTelemetry with the Azure Monitor exporter: the relay's meter, its trace source and the logs (with scopes, which
     /// carry message id, route, attempt and correlation id). Off unless <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set;
     /// with <c>APPLICATIONINSIGHTS_AUTHENTICATION_STRING</c> it authenticates with the managed identity instead of the key.
+    /// The function key is redacted from logs and activities in either case.
     /// </summary>
     public static IHostApplicationBuilder AddRelayTelemetry(this IHostApplicationBuilder builder)
     {

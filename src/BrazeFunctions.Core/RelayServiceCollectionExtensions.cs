@@ -4,6 +4,7 @@ using BrazeFunctions.Core.Ingress;
 using BrazeFunctions.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -21,6 +22,8 @@ public static class RelayServiceCollectionExtensions
         services.AddRelayStorage();
         services.AddRelayTemplates();
         services.AddOptions<IngressOptions>().BindConfiguration(IngressOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<IngressSecretMetrics>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KeyVaultReferenceCheck>());
         services.TryAddSingleton<WebhookRequestValidator>();
         services.AddRelayIdempotency();
         services.TryAddSingleton<WebhookDeduplicator>();

@@ -16,7 +16,9 @@ public static class EnvelopeCodec
     {
         ArgumentNullException.ThrowIfNull(envelope);
         var buffer = new ArrayBufferWriter<byte>(envelope.PayloadJson.Length + 512);
-        using (var writer = new Utf8JsonWriter(buffer))
+        // The relaxed encoder leaves <>&'+ as they are: the default one writes each as a six-byte \u003C sequence, which only
+        // matters inside HTML and made a 200-character Idempotency-Key of '<' push a 48,000-byte body past the queue limit.
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
             writer.WriteNumber("v", envelope.Version);

@@ -16,6 +16,12 @@ public sealed class IngressOptions
     /// <summary>Optional shared secret. When set, every webhook must carry it in <see cref="SecretHeader"/>.</summary>
     public string? SharedSecret { get; set; }
 
+    /// <summary>
+    /// The secret being rotated in: accepted as well as <see cref="SharedSecret"/>, so Braze can switch to it before the old
+    /// one is removed. Set alone, it is the only secret accepted. Empty (the default) when no rotation is under way.
+    /// </summary>
+    public string? NextSharedSecret { get; set; } = string.Empty;
+
     /// <summary>Header that carries the shared secret (Braze webhooks can send custom headers).</summary>
     [Required]
     [RegularExpression("^[A-Za-z0-9-]{1,64}$")]

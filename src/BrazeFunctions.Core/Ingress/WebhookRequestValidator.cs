@@ -1,12 +1,10 @@
 using BrazeFunctions.Core.Http;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 
 namespace BrazeFunctions.Core.Ingress;
 
@@ -17,22 +15,23 @@ public sealed record ValidatedWebhook(string Route, string PayloadJson, int Payl
 /// Every rule a webhook must pass before it is queued, in the order a caller can fix them: secret, route, media type,
 /// size, JSON shape, headers. Each failure is an <see cref="JsonReply"/> whose message names the problem.
 /// </summary>
-public sealed partial class WebhookRequestValidator(IRouteCatalog routes, IOptions<IngressOptions> options)
+public sealed partial class WebhookRequestValidator(IRouteCatalog routes, IOptions<IngressOptions> options, IngressSecretMetrics secretMetrics)
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
     public const int MaxIdempotencyKeyLength = 200;
 
-    private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 64 };
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private const int MaxJsonDepth = 64;
 
     public async Task<(ValidatedWebhook? Webhook, JsonReply? Rejection)> ValidateAsync(string route, HttpRequest request, CancellationToken cancellationToken)
     {
         var settings = options.Value;
 
-        if (!HasValidSecret(request, settings))
+        var secret = MatchSecret(request, settings);
+        secretMetrics.Matched(secret);
+        if (secret == SecretMatch.None)
         {
             return Reject(StatusCodes.Status401Unauthorized, "invalid_secret",
-                $"The '{settings.SecretHeader}' header is missing or does not match the configured shared secret.");
+                $"The '{settings.SecretHeader}' header is missing or matches no configured shared secret.");
         }
 
         if (!routes.TryResolve(route, out var canonicalRoute))
@@ -42,7 +41,7 @@ public sealed partial class WebhookRequestValidator(IRouteCatalog routes, IOptio
                 new JsonObject { ["knownRoutes"] = new JsonArray([.. routes.Routes.Select(r => JsonValue.Create(r))]) });
         }
 
-        if (!TryGetBodyEncoding(request.ContentType, out var encoding, out var mediaTypeProblem))
+        if (!RequestBodyText.TryGetBodyEncoding(request.ContentType, out var encoding, out var mediaTypeProblem))
         {
             return Reject(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", mediaTypeProblem);
         }
@@ -58,46 +57,19 @@ public sealed partial class WebhookRequestValidator(IRouteCatalog routes, IOptio
             return TooLarge(settings.MaxBodyBytes);
         }
 
-        var bytes = body.AsMemory(0, length);
-        if (bytes.Span.StartsWith(Encoding.UTF8.Preamble))
+        if (!RequestBodyText.TryDecode(body.AsMemory(0, length), encoding, out var decoded, out var encodingProblem))
         {
-            bytes = bytes[Encoding.UTF8.Preamble.Length..];
+            return Reject(StatusCodes.Status400BadRequest, "invalid_encoding", encodingProblem);
         }
 
-        if (bytes.Span.Trim(" \t\r\n"u8).IsEmpty)
+        if (decoded.Text.AsSpan().Trim(" \t\r\n").IsEmpty)
         {
             return Reject(StatusCodes.Status400BadRequest, "empty_body", "The request body is empty; send the webhook payload as a JSON object.");
         }
 
-        string payloadJson;
-        try
+        if (StrictJson.Check(decoded.Utf8.Span, MaxJsonDepth) is { } jsonProblem)
         {
-            payloadJson = encoding is null ? StrictUtf8.GetString(bytes.Span) : encoding.GetString(bytes.Span);
-        }
-        catch (DecoderFallbackException)
-        {
-            return Reject(StatusCodes.Status400BadRequest, "invalid_encoding", "The request body is not valid UTF-8 text.");
-        }
-
-        if (encoding is not null)
-        {
-            // Another charset was declared: the queue carries UTF-8, so re-encode before parsing.
-            bytes = Encoding.UTF8.GetBytes(payloadJson);
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(bytes, ParseOptions);
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                return Reject(StatusCodes.Status400BadRequest, "not_an_object",
-                    $"The request body must be one JSON object; it is a JSON {document.RootElement.ValueKind.ToString().ToLowerInvariant()}.");
-            }
-        }
-        catch (JsonException ex)
-        {
-            return Reject(StatusCodes.Status400BadRequest, "invalid_json",
-                $"The request body is not valid JSON at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}: {DescribeJsonError(ex)}");
+            return Reject(StatusCodes.Status400BadRequest, jsonProblem.Error, jsonProblem.Message, jsonProblem.Extra);
         }
 
         var idempotencyKey = request.Headers[IdempotencyKeyHeader].ToString();
@@ -110,8 +82,8 @@ public sealed partial class WebhookRequestValidator(IRouteCatalog routes, IOptio
         var traceParent = request.Headers["traceparent"].ToString();
         return (new ValidatedWebhook(
             canonicalRoute,
-            payloadJson,
-            bytes.Length,
+            decoded.Text,
+            decoded.Utf8.Length,
             TraceParentFormat().IsMatch(traceParent) ? traceParent : null,
             idempotencyKey.Length == 0 ? null : idempotencyKey), null);
     }
@@ -123,70 +95,33 @@ public sealed partial class WebhookRequestValidator(IRouteCatalog routes, IOptio
         Reject(StatusCodes.Status413PayloadTooLarge, "payload_too_large",
             $"The request body is larger than {max} bytes, the most the relay accepts (a queue message holds 64 KiB).");
 
-    private static bool HasValidSecret(HttpRequest request, IngressOptions settings)
+    /// <summary>
+    /// During a rotation both the current and the next secret are accepted, so Braze can switch to the new value before the
+    /// old one is removed. A secret is required as soon as either setting is set: a "next only" configuration never opens
+    /// the ingress.
+    /// </summary>
+    internal static SecretMatch MatchSecret(HttpRequest request, IngressOptions settings)
     {
-        if (string.IsNullOrEmpty(settings.SharedSecret))
+        if (string.IsNullOrEmpty(settings.SharedSecret) && string.IsNullOrEmpty(settings.NextSharedSecret))
         {
-            return true;
+            return SecretMatch.NotRequired;
         }
 
         var provided = request.Headers[settings.SecretHeader].ToString();
-        // Hashing first gives equal-length inputs, so neither the content nor the length of the secret leaks through timing.
-        var expectedHash = SHA256.HashData(Encoding.UTF8.GetBytes(settings.SharedSecret));
+        // Hashing first gives equal-length inputs, so neither the content nor the length of a secret leaks through timing;
+        // both comparisons always run, so neither does which of the two matched.
         var providedHash = SHA256.HashData(Encoding.UTF8.GetBytes(provided));
-        return CryptographicOperations.FixedTimeEquals(expectedHash, providedHash) && provided.Length > 0;
+        var isCurrent = Matches(settings.SharedSecret, providedHash);
+        var isNext = Matches(settings.NextSharedSecret, providedHash);
+        return provided.Length == 0 ? SecretMatch.None
+            : isCurrent ? SecretMatch.Current
+            : isNext ? SecretMatch.Next
+            : SecretMatch.None;
     }
 
-    /// <summary>
-    /// Braze's "raw text" webhooks do not always say they are JSON, so JSON, +json, text/plain and no type are all
-    /// accepted as long as the body parses; forms and multipart are not JSON and are refused.
-    /// </summary>
-    internal static bool TryGetBodyEncoding(string? contentType, out Encoding? encoding, out string problem)
-    {
-        encoding = null;
-        problem = string.Empty;
-        if (string.IsNullOrWhiteSpace(contentType))
-        {
-            return true;
-        }
-
-        const string Accepted = "send application/json, a +json type or text/plain";
-        if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType) || mediaType.MediaType.Value is not { } type)
-        {
-            problem = $"Content-Type '{Truncate(contentType, 100)}' cannot be parsed; {Accepted}.";
-            return false;
-        }
-
-        var isJson = type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
-            || type.Equals("text/json", StringComparison.OrdinalIgnoreCase)
-            || type.EndsWith("+json", StringComparison.OrdinalIgnoreCase)
-            || type.Equals("text/plain", StringComparison.OrdinalIgnoreCase);
-        if (!isJson)
-        {
-            problem = $"Content-Type '{Truncate(type, 100)}' is not accepted; {Accepted} with the payload as a JSON object.";
-            return false;
-        }
-
-        var charset = mediaType.Charset.Value?.Trim('"');
-        if (string.IsNullOrEmpty(charset)
-            || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
-            || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)
-            || charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-
-        try
-        {
-            encoding = Encoding.GetEncoding(charset, EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback);
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            problem = $"Charset '{Truncate(charset, 40)}' is not supported; send application/json in UTF-8.";
-            return false;
-        }
-    }
+    private static bool Matches(string? secret, byte[] providedHash) =>
+        !string.IsNullOrEmpty(secret)
+        && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(secret)), providedHash);
 
     /// <summary>Reads at most <paramref name="max"/> + 1 bytes: one byte past the limit is enough to know it is too large.</summary>
     private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(Stream body, int max, CancellationToken cancellationToken)
@@ -215,15 +150,7 @@ public sealed partial class WebhookRequestValidator(IRouteCatalog routes, IOptio
         }
     }
 
-    // The parser's own message ends with its position, which the reply already gives in 1-based form.
-    private static string DescribeJsonError(JsonException ex)
-    {
-        var message = ex.Message;
-        var at = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        return Truncate(at > 0 ? message[..at] : message, 200);
-    }
-
-    private static string Truncate(string value, int length) => value.Length <= length ? value : value[..length] + "…";
+    internal static string Truncate(string value, int length) => value.Length <= length ? value : value[..length] + "…";
 
     [GeneratedRegex("^[\\x20-\\x7E]*$")]
     private static partial Regex PrintableAscii();

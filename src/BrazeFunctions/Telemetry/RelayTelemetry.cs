@@ -2,9 +2,13 @@ using Azure.Monitor.OpenTelemetry.Exporter;
 using BrazeFunctions.Core.Diagnostics;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Logs;
+using OpenTelemetry.Trace;
 
 namespace BrazeFunctions.Telemetry;
 
@@ -17,9 +21,12 @@ internal static class RelayTelemetry
     /// OpenTelemetry with the Azure Monitor exporter: the relay's meter, its trace source and the logs (with scopes, which
     /// carry message id, route, attempt and correlation id). Off unless <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set;
     /// with <c>APPLICATIONINSIGHTS_AUTHENTICATION_STRING</c> it authenticates with the managed identity instead of the key.
+    /// The function key is redacted from logs and activities in either case.
     /// </summary>
     public static IHostApplicationBuilder AddRelayTelemetry(this IHostApplicationBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddFunctionKeyRedaction();
         var connectionString = builder.Configuration[ConnectionStringSetting];
         if (string.IsNullOrWhiteSpace(connectionString))
         {
@@ -46,4 +53,38 @@ internal static class RelayTelemetry
             });
         return builder;
     }
+
+    /// <summary>
+    /// Keeps the function key (the <c>code</c> query parameter) out of every log line and exported activity, whether or not
+    /// telemetry is exported: the logger factory is wrapped (request logs carry the full URL), and the tracer provider, when
+    /// one is built, runs <see cref="FunctionKeyRedactingProcessor"/> before its exporters.
+    /// </summary>
+    internal static IServiceCollection AddFunctionKeyRedaction(this IServiceCollection services)
+    {
+        if (services.Any(d => d.ServiceType == typeof(FunctionKeyRedactingProcessor)))
+        {
+            return services;
+        }
+
+        services.AddLogging();
+        var factory = services.Last(d => d.ServiceType == typeof(ILoggerFactory) && !d.IsKeyedService);
+        services.RemoveAll<ILoggerFactory>();
+        services.AddSingleton<ILoggerFactory>(provider => new FunctionKeyRedactingLoggerFactory(CreateInner(provider, factory)));
+
+        services.AddSingleton<FunctionKeyRedactingProcessor>();
+        // Registered before the exporters (UseAzureMonitorExporter comes later), so this processor runs first on each activity.
+        services.ConfigureOpenTelemetryTracerProvider((provider, tracing) => tracing.AddProcessor(provider.GetRequiredService<FunctionKeyRedactingProcessor>()));
+        return services;
+    }
+
+    private static ILoggerFactory CreateInner(IServiceProvider provider, ServiceDescriptor descriptor) =>
+        descriptor.ImplementationInstance as ILoggerFactory
+        ?? descriptor.ImplementationFactory?.Invoke(provider) as ILoggerFactory
+        ?? (descriptor.ImplementationType == typeof(LoggerFactory)
+            ? new LoggerFactory(
+                provider.GetServices<ILoggerProvider>(),
+                provider.GetRequiredService<IOptionsMonitor<LoggerFilterOptions>>(),
+                provider.GetService<IOptions<LoggerFactoryOptions>>(),
+                provider.GetService<IExternalScopeProvider>())
+            : (ILoggerFactory)ActivatorUtilities.CreateInstance(provider, descriptor.ImplementationType!));
 }

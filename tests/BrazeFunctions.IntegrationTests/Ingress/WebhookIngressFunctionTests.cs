@@ -67,6 +67,9 @@ public sealed class WebhookIngressFunctionTests(AzuriteFixture azurite)
         { "attribute-from-event", "multipart/form-data; boundary=x", "--x--", 415, "unsupported_media_type" },
         { "no-such-route", "application/json", "{}", 404, "unknown_route" },
         { "attribute-from-event", "application/json", "{\"big\":\"" + new string('x', 2000) + "\"}", 413, "payload_too_large" },
+        { "attribute-from-event", "application/json", "{\"user_id\":\"u1\", \"user_id\":\"u2\"}", 400, "duplicate_key" },
+        { "attribute-from-event", "application/json", "{\"event_properties\":{\"plan\":\"\\ud800\"}}", 400, "invalid_unicode_escape" },
+        { "attribute-from-event", "application/json; charset=utf-7", "{}", 415, "unsupported_media_type" },
     };
 
     [Theory]
@@ -100,6 +103,49 @@ public sealed class WebhookIngressFunctionTests(AzuriteFixture azurite)
         Assert.Equal(0, await CountMessagesAsync(queue));
         Assert.DoesNotContain(Secret, host.AllLogText(), StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, reply.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_LargestBodyWithLongestIdempotencyKeyOfLessThan_IsQueuedAndDecodesLikeTheTrigger()
+    {
+        var queue = NewQueueName();
+        await using var host = await StartAsync(queue);
+        var body = "{\"user_id\":\"u1\",\"pad\":\"" + new string('x', IngressOptions.MaxBodyBytesLimit - 25) + "\"}";
+        Assert.Equal(IngressOptions.MaxBodyBytesLimit, Encoding.UTF8.GetByteCount(body));
+        var key = new string('<', WebhookRequestValidator.MaxIdempotencyKeyLength);
+
+        var (status, reply, _) = await PostAsync(host, "attribute-from-event", body,
+            headers: new() { ["Idempotency-Key"] = key, [IngressOptionsSecretHeader] = Secret });
+
+        Assert.Equal(StatusCodes.Status202Accepted, status);
+        var raw = await ReceiveRawAsync(queue);
+        Assert.NotNull(raw);
+        // Decoded as the queue trigger does (messageEncoding=base64): Base64, then UTF-8 text, then the envelope.
+        var envelope = EnvelopeCodec.Deserialize(Encoding.UTF8.GetString(Convert.FromBase64String(raw!)));
+        Assert.Equal(reply.GetProperty("id").GetString(), envelope.Id);
+        Assert.Equal(key, envelope.IdempotencyKey);
+        Assert.Equal(body, envelope.PayloadJson);
+    }
+
+    [Fact]
+    public async Task Run_NextSecretDuringRotation_IsQueued()
+    {
+        var queue = NewQueueName();
+        await using var host = await RelayTestHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["Outbox:QueueName"] = queue,
+            ["Ingress:SharedSecret"] = Secret,
+            ["Ingress:NextSharedSecret"] = "the-next-relay-secret",
+        });
+
+        var (next, _, _) = await PostAsync(host, "attribute-from-event", "{\"user_id\":\"u1\"}", headers: new() { [IngressOptionsSecretHeader] = "the-next-relay-secret" });
+        var (current, _, _) = await PostAsync(host, "attribute-from-event", "{\"user_id\":\"u2\"}", headers: new() { [IngressOptionsSecretHeader] = Secret });
+
+        Assert.Equal(StatusCodes.Status202Accepted, next);
+        Assert.Equal(StatusCodes.Status202Accepted, current);
+        Assert.Equal(2, await CountMessagesAsync(queue));
+        Assert.DoesNotContain("the-next-relay-secret", host.AllLogText(), StringComparison.Ordinal);
     }
 
     [Fact]

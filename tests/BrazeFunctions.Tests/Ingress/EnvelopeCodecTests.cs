@@ -1,5 +1,6 @@
 using System.Text;
 using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Storage;
 
 namespace BrazeFunctions.Tests.Ingress;
 
@@ -38,6 +39,31 @@ public sealed class EnvelopeCodecTests
 
         Assert.DoesNotContain("idempotencyKey", text, StringComparison.Ordinal);
         Assert.DoesNotContain("correlationId", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Serialize_HtmlSensitiveCharacters_AreWrittenAsIsAndRoundTrip()
+    {
+        var envelope = Sample with { IdempotencyKey = new string('<', 200) + ">&'+\"" };
+
+        var bytes = EnvelopeCodec.Serialize(envelope);
+        var text = Encoding.UTF8.GetString(bytes);
+
+        Assert.DoesNotContain("\\u003C", text, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("\"idempotencyKey\":\"" + new string('<', 200) + ">&'+\\\"\"", text, StringComparison.Ordinal);
+        Assert.Equal(envelope, EnvelopeCodec.Deserialize(new BinaryData(bytes)));
+    }
+
+    [Fact]
+    public void Serialize_LargestBodyWithLongestKeyOfLessThan_FitsAQueueMessage()
+    {
+        var payload = "{\"a\":\"" + new string('x', IngressOptions.MaxBodyBytesLimit - 8) + "\"}";
+        Assert.Equal(IngressOptions.MaxBodyBytesLimit, Encoding.UTF8.GetByteCount(payload));
+        var envelope = Sample with { PayloadJson = payload, IdempotencyKey = new string('<', WebhookRequestValidator.MaxIdempotencyKeyLength) };
+
+        var bytes = EnvelopeCodec.Serialize(envelope);
+
+        Assert.True(bytes.Length <= QueueMessageLimits.MaxBytesBeforeBase64, $"{bytes.Length} bytes");
     }
 
     [Theory]

@@ -97,6 +97,19 @@ internal static class BrazeDialect
                 var c = source[_i];
                 if (c is '"' or '\'')
                 {
+                    if (tagName == "capture" && !sawParen && Output.ToString(start, Output.Length - start).Trim() is "{% capture" or "{%- capture")
+                    {
+                        // Ruby accepts {% capture 'name' %}; Fluid wants a bare name. Blanking the quotes keeps every position.
+                        var close = source.IndexOf(c, _i + 1);
+                        if (close > _i)
+                        {
+                            Replace(1, " ");
+                            Copy(close - _i);
+                            Replace(1, " ");
+                            continue;
+                        }
+                    }
+
                     if (expectLoopSource)
                     {
                         ReplaceLoopLiteral(c);

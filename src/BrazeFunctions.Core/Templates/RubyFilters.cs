@@ -29,6 +29,31 @@ internal static partial class RubyFilters
         filters.AddFilter("date", Date);
         filters.AddFilter("slice", (input, args, _) => Done(Slice(input, args)));
 
+        filters.AddFilter("sort", (input, args, context) => Sort(input, args, context, natural: false));
+        filters.AddFilter("sort_natural", (input, args, context) => Sort(input, args, context, natural: true));
+        filters.AddFilter("url_decode", (input, _, _) => Done(UrlDecode(input)));
+        filters.AddFilter("concat", (input, args, _) => Done(Concat(input, args.At(0))));
+
+        var size = Required(filters, "size");
+        filters.AddFilter("size", (input, args, context) => input.IsNil() ? Done(NumberValue.Zero) : size(input, args, context));
+
+        // Ruby treats a hash given to these filters as a one-item array, and flattens nested arrays.
+        foreach (var name in new[] { "map", "where", "uniq", "compact", "first", "last" })
+        {
+            var fluid = Required(filters, name);
+            filters.AddFilter(name, async (input, args, context) =>
+            {
+                var items = input is JsonObjectValue ? new ArrayValue([input]) : input;
+                var result = await fluid(items, args, context);
+                return name == "map" && result is ArrayValue mapped ? Flatten(mapped) : result;
+            });
+        }
+
+        var uniq = Required(filters, "uniq");
+        filters.AddFilter("uniq", async (input, args, context) => args.Count == 0 || args.At(0).IsNil()
+            ? await uniq(input, args, context)
+            : await UniqBy(input, args.At(0), context));
+
         var join = Required(filters, "join");
         filters.AddFilter("join", (input, args, context) => join(input, args.Count == 0 ? new FilterArguments(StringValue.Create(" ")) : args, context));
     }
@@ -37,6 +62,122 @@ internal static partial class RubyFilters
         filters.TryGetValue(name, out var filter) ? filter : throw new InvalidOperationException($"Fluid has no '{name}' filter");
 
     private static ValueTask<FluidValue> Done(FluidValue value) => new(value);
+
+    /// <summary>Ruby's InputIterator: an array flattened, a hash as one item, nil as nothing, anything else as one item.</summary>
+    private static List<FluidValue> Items(FluidValue input, TemplateContext context) => input switch
+    {
+        ArrayValue array => [.. Flatten(array).Values],
+        NilValue or EmptyValue or BlankValue => [],
+        JsonObjectValue => [input],
+        StringValue => [input],
+        _ => [.. input.Enumerate(context)],
+    };
+
+    private static ArrayValue Flatten(ArrayValue array) =>
+        array.Values.Any(v => v is ArrayValue) ? new ArrayValue([.. array.Values.SelectMany(v => v is ArrayValue inner ? Flatten(inner).Values : [v])]) : array;
+
+    private static async ValueTask<FluidValue> Sort(FluidValue input, FilterArguments args, TemplateContext context, bool natural)
+    {
+        var items = Items(input, context);
+        var property = args.Count > 0 && !args.At(0).IsNil() ? args.At(0).ToStringValue() : null;
+        var keyed = new List<(FluidValue Item, FluidValue Key)>(items.Count);
+        foreach (var item in items)
+        {
+            if (property is null)
+            {
+                keyed.Add((item, item));
+            }
+            else if (item is JsonObjectValue or DictionaryValue or ObjectValue)
+            {
+                keyed.Add((item, await item.GetValueAsync(property, context)));
+            }
+            else
+            {
+                throw new TemplateRenderException($"sort: cannot select the property '{property}'");
+            }
+        }
+
+        // Ruby's sort puts nil last; sort_natural compares case-insensitively.
+        var sorted = keyed.Order(Comparer<(FluidValue Item, FluidValue Key)>.Create((a, b) => Compare(a.Key, b.Key, natural))).Select(k => k.Item);
+        return new ArrayValue([.. sorted]);
+    }
+
+    private static int Compare(FluidValue a, FluidValue b, bool natural)
+    {
+        if (a.IsNil() || b.IsNil())
+        {
+            return a.IsNil() == b.IsNil() ? 0 : a.IsNil() ? 1 : -1;
+        }
+
+        if (natural)
+        {
+            return string.Compare(a.ToStringValue(), b.ToStringValue(), StringComparison.OrdinalIgnoreCase);
+        }
+
+        return (a, b) switch
+        {
+            (NumberValue or BigNumberValue, NumberValue or BigNumberValue) => a.ToNumberValue().CompareTo(b.ToNumberValue()),
+            (StringValue or JsonTextValue, StringValue or JsonTextValue) => string.CompareOrdinal(a.ToStringValue(), b.ToStringValue()),
+            _ => throw new TemplateRenderException("sort: cannot sort values of incompatible types"),
+        };
+    }
+
+    private static async ValueTask<FluidValue> UniqBy(FluidValue input, FluidValue property, TemplateContext context)
+    {
+        var seen = new List<FluidValue>();
+        var result = new List<FluidValue>();
+        foreach (var item in Items(input, context))
+        {
+            var key = item is JsonObjectValue or DictionaryValue or ObjectValue
+                ? await item.GetValueAsync(property.ToStringValue(), context)
+                : throw new TemplateRenderException($"uniq: cannot select the property '{property.ToStringValue()}'");
+            if (!seen.Any(s => s.Equals(key)))
+            {
+                seen.Add(key);
+                result.Add(item);
+            }
+        }
+
+        return new ArrayValue([.. result]);
+    }
+
+    private static ArrayValue Concat(FluidValue input, FluidValue other)
+    {
+        if (other is not ArrayValue second)
+        {
+            throw new TemplateRenderException("concat: the argument must be an array");
+        }
+
+        return new ArrayValue([.. (input is ArrayValue first ? first.Values : input.IsNil() ? [] : [input]), .. second.Values]);
+    }
+
+    /// <summary>Ruby's CGI.unescape: '+' is a space, and the bytes must be valid UTF-8.</summary>
+    private static StringValue UrlDecode(FluidValue input)
+    {
+        var text = input.ToStringValue().Replace('+', ' ');
+        var bytes = new List<byte>(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] == '%' && i + 2 < text.Length && Uri.IsHexDigit(text[i + 1]) && Uri.IsHexDigit(text[i + 2]))
+            {
+                bytes.Add(Convert.ToByte(text.Substring(i + 1, 2), 16));
+                i += 2;
+            }
+            else
+            {
+                bytes.AddRange(System.Text.Encoding.UTF8.GetBytes(text[i].ToString()));
+            }
+        }
+
+        try
+        {
+            return StringValue.Create(new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString([.. bytes]));
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            throw new TemplateRenderException("url_decode: invalid byte sequence in UTF-8");
+        }
+    }
 
     private static FluidValue Abs(FluidValue input)
     {

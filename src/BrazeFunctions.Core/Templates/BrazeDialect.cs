@@ -14,8 +14,25 @@ internal static class BrazeDialect
     {
         var translator = new Translator(source);
         translator.Run();
-        return new TranslatedSource(source, translator.Output.ToString(), translator.Edits);
+        return new TranslatedSource(source, translator.Output.ToString(), translator.Edits)
+        {
+            Filters = translator.Filters,
+            LoopLiterals = translator.LoopLiterals,
+        };
     }
+
+    /// <summary>The placeholder that stands for the n-th string literal after <c>for ... in</c>.</summary>
+    public static string LoopLiteralName(int index) => "__relay_for_literal_" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Braze tags that need Braze's own services; a relay has none of them.</summary>
+    private static readonly Dictionary<string, string> RefusedTags = new(StringComparer.Ordinal)
+    {
+        ["connected_content"] = "'connected_content' is a Braze-only tag that cannot work in the relay: a template may not call out over HTTP (it would also open a server-side request forgery hole); send the data in the webhook payload instead",
+        ["content_blocks"] = "'content_blocks' is a Braze-only reference that cannot work in the relay: Content Blocks live in Braze; paste the block's Liquid into the template",
+        ["catalog_items"] = "'catalog_items' is a Braze-only tag that cannot work in the relay: catalogs live in Braze; send the items in the webhook payload",
+        ["catalog_selection_items"] = "'catalog_selection_items' is a Braze-only tag that cannot work in the relay: catalogs live in Braze; send the items in the webhook payload",
+        ["promotion"] = "'promotion' (promotion codes) is a Braze-only tag that cannot work in the relay: code lists live in Braze; send the code in the webhook payload",
+    };
 
     private sealed class Translator(string source)
     {
@@ -25,10 +42,23 @@ internal static class BrazeDialect
 
         public List<SourceEdit> Edits { get; } = [];
 
+        public List<FilterUse> Filters { get; } = [];
+
+        public List<string> LoopLiterals { get; } = [];
+
         public void Run()
         {
             while (_i < source.Length)
             {
+                if (At("{%") || At("{{"))
+                {
+                    var name = TagName(_i + 2);
+                    if (name is not null && RefusedTags.TryGetValue(name, out var refusal))
+                    {
+                        throw new TemplateSyntaxException(refusal, _i);
+                    }
+                }
+
                 if (At("{%"))
                 {
                     var name = TagName(_i + 2);
@@ -57,27 +87,49 @@ internal static class BrazeDialect
         {
             var start = _i - 2;
             var nested = 0;
+            var isLiquid = tagName == "liquid";
             var isAbort = tagName == "abort_message";
             var sawParen = false;
             var argStart = -1;
+            var expectLoopSource = false;
             while (_i < source.Length)
             {
                 var c = source[_i];
                 if (c is '"' or '\'')
                 {
+                    if (tagName == "capture" && !sawParen && Output.ToString(start, Output.Length - start).Trim() is "{% capture" or "{%- capture")
+                    {
+                        // Ruby accepts {% capture 'name' %}; Fluid wants a bare name. Blanking the quotes keeps every position.
+                        var close = source.IndexOf(c, _i + 1);
+                        if (close > _i)
+                        {
+                            Replace(1, " ");
+                            Copy(close - _i);
+                            Replace(1, " ");
+                            continue;
+                        }
+                    }
+
+                    if (expectLoopSource)
+                    {
+                        ReplaceLoopLiteral(c);
+                        expectLoopSource = false;
+                        continue;
+                    }
+
                     CopyQuoted(c);
                     continue;
                 }
 
-                if (statement && At("{{"))
+                if (At("{{"))
                 {
-                    // Braze accepts {% assign n = {{ expr }} | filter %}: the inner braces are noise to Liquid.
+                    // Braze accepts {% assign n = {{ expr }} | filter %} and {{ a | plus: {{ b }} }}: inner braces are noise to Liquid.
                     Replace(2, "  ");
                     nested++;
                     continue;
                 }
 
-                if (statement && nested > 0 && At("}}"))
+                if (nested > 0 && At("}}"))
                 {
                     Replace(2, "  ");
                     nested--;
@@ -96,6 +148,39 @@ internal static class BrazeDialect
                     continue;
                 }
 
+                if (c == '|')
+                {
+                    RecordFilter();
+                    Copy(1);
+                    continue;
+                }
+
+                if (isLiquid && c == '\n')
+                {
+                    // Each line of a {% liquid %} tag is a tag of its own.
+                    if (isAbort && sawParen)
+                    {
+                        throw new TemplateSyntaxException("')' was expected to close abort_message(", argStart);
+                    }
+
+                    Copy(1);
+                    isAbort = AtWord("abort_message");
+                    sawParen = false;
+                    continue;
+                }
+
+                if (statement && (tagName is "for" or "tablerow" || isLiquid) && IsLoopIn())
+                {
+                    Copy(2);
+                    expectLoopSource = true;
+                    continue;
+                }
+
+                if (expectLoopSource && !char.IsWhiteSpace(c))
+                {
+                    expectLoopSource = false;
+                }
+
                 if (isAbort && !sawParen && c == '(')
                 {
                     sawParen = true;
@@ -104,23 +189,17 @@ internal static class BrazeDialect
                     continue;
                 }
 
-                if (isAbort && sawParen && c == ')' && NextNonSpaceIsTagEnd(_i + 1))
+                if (isAbort && sawParen && c == ')' && NextNonSpaceIsEnd(_i + 1, isLiquid))
                 {
-                    if (Output.ToString(argStart, Output.Length - argStart).Trim().Length == 0)
-                    {
-                        Replace(1, "''");
-                    }
-                    else
-                    {
-                        Replace(1, " ");
-                    }
-
+                    Replace(1, Output.ToString(argStart, Output.Length - argStart).Trim().Length == 0 ? "''" : " ");
+                    sawParen = false;
+                    isAbort = false;
                     continue;
                 }
 
                 if (statement ? At("%}") || At("-%}") : At("}}") || At("-}}"))
                 {
-                    if (isAbort && !sawParen)
+                    if (isAbort && !sawParen && !isLiquid)
                     {
                         // {% abort_message %} with no reason at all.
                         Insert(" ''");
@@ -135,6 +214,58 @@ internal static class BrazeDialect
 
             throw new TemplateSyntaxException(statement ? "'%}' was expected to close this tag" : "'}}' was expected to close this output", start);
         }
+
+        /// <summary>Remembers the filter named after this '|' with its position in the original text.</summary>
+        private void RecordFilter()
+        {
+            var j = _i + 1;
+            while (j < source.Length && source[j] is ' ' or '\t' or '\n' or '\r')
+            {
+                j++;
+            }
+
+            var k = j;
+            while (k < source.Length && (char.IsLetterOrDigit(source[k]) || source[k] is '_' or '-'))
+            {
+                k++;
+            }
+
+            if (k > j)
+            {
+                Filters.Add(new FilterUse(source[j..k], j));
+            }
+        }
+
+        private void ReplaceLoopLiteral(char quote)
+        {
+            var end = source.IndexOf(quote, _i + 1);
+            if (end < 0)
+            {
+                Copy(1);
+                return;
+            }
+
+            // Ruby Liquid loops once over a string; Fluid's grammar has no string after 'in', so a placeholder stands in.
+            LoopLiterals.Add(source[(_i + 1)..end]);
+            Replace(end + 1 - _i, LoopLiteralName(LoopLiterals.Count - 1));
+        }
+
+        private bool AtWord(string word)
+        {
+            var j = _i;
+            while (j < source.Length && source[j] is ' ' or '\t')
+            {
+                j++;
+            }
+
+            return string.CompareOrdinal(source, j, word, 0, word.Length) == 0
+                && (j + word.Length >= source.Length || !(char.IsLetterOrDigit(source[j + word.Length]) || source[j + word.Length] == '_'))
+                && (j == _i || source[_i] is ' ' or '\t');
+        }
+
+        /// <summary>True at the word 'in' of <c>for x in ...</c>, with whitespace on both sides.</summary>
+        private bool IsLoopIn() =>
+            At("in") && _i > 0 && char.IsWhiteSpace(source[_i - 1]) && _i + 2 < source.Length && char.IsWhiteSpace(source[_i + 2]);
 
         private void ReplaceReference(bool dotted)
         {
@@ -170,13 +301,9 @@ internal static class BrazeDialect
         private void CopyQuoted(char quote)
         {
             // An unclosed quote is left to Fluid, whose error then names the real problem (usually an unclosed tag).
-            var end = _i + 1;
-            while (end < source.Length && source[end] != quote && source[end] != '\n')
-            {
-                end++;
-            }
-
-            Copy(end < source.Length && source[end] == quote ? end + 1 - _i : 1);
+            // Ruby Liquid's string literals may span lines.
+            var end = source.IndexOf(quote, _i + 1);
+            Copy(end >= 0 ? end + 1 - _i : 1);
         }
 
         private void CopyVerbatimBlock(string name)
@@ -208,15 +335,16 @@ internal static class BrazeDialect
             return k > j ? source[j..k] : null;
         }
 
-        private bool NextNonSpaceIsTagEnd(int from)
+        private bool NextNonSpaceIsEnd(int from, bool lineEnds)
         {
             var j = from;
-            while (j < source.Length && source[j] is ' ' or '\t' or '\n')
+            while (j < source.Length && source[j] is ' ' or '\t' or '\r' || (!lineEnds && j < source.Length && source[j] == '\n'))
             {
                 j++;
             }
 
-            return string.CompareOrdinal(source, j, "%}", 0, 2) == 0 || string.CompareOrdinal(source, j, "-%}", 0, 3) == 0;
+            return string.CompareOrdinal(source, j, "%}", 0, 2) == 0 || string.CompareOrdinal(source, j, "-%}", 0, 3) == 0
+                || (lineEnds && j < source.Length && source[j] == '\n');
         }
 
         private bool At(string token) => string.CompareOrdinal(source, _i, token, 0, token.Length) == 0;
@@ -246,6 +374,9 @@ internal static class BrazeDialect
     }
 }
 
+/// <summary>A filter named in the template, at its offset in the original text.</summary>
+internal readonly record struct FilterUse(string Name, int Offset);
+
 /// <summary>One place where the translated text differs in length from the original.</summary>
 internal readonly record struct SourceEdit(int TranslatedStart, int TranslatedLength, int OriginalStart, int OriginalLength);
 
@@ -255,6 +386,10 @@ internal sealed class TranslatedSource(string original, string text, IReadOnlyLi
     public string Original { get; } = original;
 
     public string Text { get; } = text;
+
+    public IReadOnlyList<FilterUse> Filters { get; init; } = [];
+
+    public IReadOnlyList<string> LoopLiterals { get; init; } = [];
 
     public int ToOriginalOffset(int translatedOffset)
     {

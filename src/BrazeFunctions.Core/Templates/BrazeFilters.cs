@@ -13,7 +13,8 @@ internal static class BrazeFilters
 {
     public static void Register(FilterCollection filters)
     {
-        filters.AddFilter("json_escape", (input, _, _) => new JsonTextValue(JsonSafeEncoder.EscapeForString(input.ToStringValue()), isJsonFragment: false));
+        // The relay escapes every output once, where it lands; json_escape only marks its text as meant for a JSON string.
+        filters.AddFilter("json_escape", (input, _, _) => new JsonTextValue(input.ToStringValue(), JsonTextKind.EscapedText));
         filters.AddFilter("as_json_string", AsJsonString);
         filters.AddFilter("json_parse", JsonParse);
         filters.AddFilter("property_accessor", PropertyAccessor);
@@ -27,9 +28,17 @@ internal static class BrazeFilters
         filters.AddFilter("hmac_sha256_hex", (input, args, _) => Text(Convert.ToHexStringLower(HMACSHA256.HashData(Key(args, "hmac_sha256_hex"), Utf8(input)))));
         filters.AddFilter("hmac_sha256_base64", (input, args, _) => Text(Convert.ToBase64String(HMACSHA256.HashData(Key(args, "hmac_sha256_base64"), Utf8(input)))));
         filters.AddFilter("hmac_sha1_hex", (input, args, _) => Text(Convert.ToHexStringLower(HMACSHA1.HashData(Key(args, "hmac_sha1_hex"), Utf8(input)))));
+        filters.AddFilter("hmac_sha512", (input, args, _) => Text(Convert.ToHexStringLower(HMACSHA512.HashData(Key(args, "hmac_sha512"), Utf8(input)))));
+        filters.AddFilter("hmac_sha1", (input, args, _) => Text(Convert.ToHexStringLower(HMACSHA1.HashData(Key(args, "hmac_sha1"), Utf8(input)))));
+        filters.AddFilter("hmac_sha256", (input, args, _) => Text(Convert.ToHexStringLower(HMACSHA256.HashData(Key(args, "hmac_sha256"), Utf8(input)))));
         filters.AddFilter("hmac_sha1_base64", (input, args, _) => Text(Convert.ToBase64String(HMACSHA1.HashData(Key(args, "hmac_sha1_base64"), Utf8(input)))));
-        filters.AddFilter("number_with_delimiter", (input, _, _) => Text(NumberWithDelimiter(input.ToNumberValue())));
+        filters.AddFilter("number_with_delimiter", (input, _, _) => Text(NumberWithDelimiter(RubyNumbers.ToNumber(input))));
+        filters.AddFilter("money", (input, _, _) => Text(Money(RubyNumbers.ToNumber(input))));
+        filters.AddFilter("h", Required(filters, "escape"));
     }
+
+    private static FilterDelegate Required(FilterCollection filters, string name) =>
+        filters.TryGetValue(name, out var filter) ? filter : throw new InvalidOperationException($"Fluid has no '{name}' filter");
 
     private static ValueTask<FluidValue> Text(string value) => new(StringValue.Create(value));
 
@@ -48,7 +57,7 @@ internal static class BrazeFilters
             JsonModel.Write(writer, input);
         }
 
-        return new JsonTextValue(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length), isJsonFragment: true);
+        return new JsonTextValue(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length), JsonTextKind.Json);
     }
 
     private static ValueTask<FluidValue> JsonParse(FluidValue input, FilterArguments arguments, TemplateContext context)
@@ -88,6 +97,15 @@ internal static class BrazeFilters
 
         return builder.ToString();
     }
+
+    /// <summary>
+    /// Braze's money: the amount itself (not cents, unlike Shopify) with two decimals and thousands separated by commas;
+    /// the currency symbol is written by the template, as in <c>${{ amount | money }}</c>.
+    /// </summary>
+    internal static string Money(decimal value) =>
+        NumberWithDelimiter(Math.Round(value, 2, MidpointRounding.AwayFromZero)).Split('.') is [var whole, var fraction]
+            ? whole + "." + fraction.PadRight(2, '0')[..2]
+            : NumberWithDelimiter(Math.Round(value, 2, MidpointRounding.AwayFromZero)) + ".00";
 
     internal static string NumberWithDelimiter(decimal value)
     {

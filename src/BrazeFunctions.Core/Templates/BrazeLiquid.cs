@@ -1,5 +1,6 @@
 using System.Globalization;
 using Fluid;
+using Fluid.Ast;
 using Fluid.Values;
 
 namespace BrazeFunctions.Core.Templates;
@@ -19,7 +20,19 @@ internal static class BrazeLiquid
             TimeZone = TimeZoneInfo.Utc,
             Now = timeProvider.GetUtcNow,
         };
+        RubyFilters.Register(options.Filters);
         BrazeFilters.Register(options.Filters);
+        var raw = options.Filters.TryGetValue("raw", out var fluidRaw) ? fluidRaw : throw new InvalidOperationException("Fluid has no 'raw' filter");
+        options.Filters.AddFilter("raw", (input, arguments, context) => input is JsonTextValue { Kind: JsonTextKind.EscapedText } escaped
+            ? new ValueTask<FluidValue>(new StringValue(JsonSafeEncoder.EscapeForString(escaped.ToStringValue()), encode: false))
+            : raw(input, arguments, context));
+
+        // Only the filters a template may use are registered; the loader refuses the others with their position.
+        foreach (var (name, _) in options.Filters.ToList().Where(f => !BrazeFilterCatalog.IsSupported(f.Key)))
+        {
+            options.Filters.Remove(name);
+        }
+
         EncodeFilterOutputs(options.Filters);
         return options;
     }
@@ -51,7 +64,26 @@ internal static class BrazeLiquid
 
     private static FluidParser CreateParser()
     {
-        var parser = new FluidParser();
+        var parser = new FluidParser(new FluidParserOptions { AllowLiquidTag = true });
+
+        // A capture holds text. Outputs inside it are not escaped there: the text is escaped once, where it is finally
+        // output, whatever path it took (Fluid would escape for the capture's own position and mark the result as safe).
+        parser.RegisterIdentifierBlock("capture", static async (identifier, statements, _, _, context) =>
+        {
+            using var text = new StringWriter(CultureInfo.InvariantCulture);
+            var completion = Completion.Normal;
+            foreach (var statement in statements)
+            {
+                completion = await statement.WriteToAsync(text, NullEncoder.Default, context);
+                if (completion != Completion.Normal)
+                {
+                    break;
+                }
+            }
+
+            context.SetValue(identifier, StringValue.Create(text.ToString()));
+            return completion;
+        });
         parser.RegisterExpressionTag("abort_message", static async (reason, _, _, context) =>
         {
             var value = await reason.EvaluateAsync(context);

@@ -30,13 +30,32 @@ internal static class JsonModel
         JsonValueKind.Object => new JsonObjectValue(new JsonObjectIndexable(element, path, missing)),
         JsonValueKind.Array => new ArrayValue([.. element.EnumerateArray().Select((e, i) => From(e, $"{path}[{i}]", missing))]),
         JsonValueKind.String => StringValue.Create(element.GetString()!),
-        JsonValueKind.Number => decimal.TryParse(element.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
-            ? NumberValue.Create(d)
-            : StringValue.Create(element.GetRawText()),
+        JsonValueKind.Number => Number(element.GetRawText()),
         JsonValueKind.True => BooleanValue.True,
         JsonValueKind.False => BooleanValue.False,
         _ => NilValue.Instance,
     };
+
+    /// <summary>
+    /// A JSON number as Ruby reads it: with a fraction or exponent it is a float, otherwise an integer. A number beyond
+    /// what a decimal holds (1e400, a 40-digit id) keeps its exact text for output instead of becoming a string.
+    /// </summary>
+    private static FluidValue Number(string raw)
+    {
+        if (!decimal.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+        {
+            return new BigNumberValue(raw);
+        }
+
+        var isFloat = raw.AsSpan().IndexOfAny('.', 'e', 'E') >= 0;
+        if (isFloat && d == 0 && raw.AsSpan().IndexOfAnyInRange('1', '9') >= 0)
+        {
+            // Too small for a decimal (1e-40): the exact text is kept as for very large numbers.
+            return new BigNumberValue(raw);
+        }
+
+        return NumberValue.Create(isFloat ? RubyNumbers.AsFloat(d) : d);
+    }
 
     /// <summary>Serialises a Fluid value back to JSON (as_json_string).</summary>
     public static void Write(Utf8JsonWriter writer, FluidValue value, int depth = 0)
@@ -56,6 +75,9 @@ internal static class JsonModel
                 break;
             case NumberValue:
                 writer.WriteNumberValue(value.ToNumberValue());
+                break;
+            case BigNumberValue big:
+                writer.WriteRawValue(big.RawText, skipInputValidation: true);
                 break;
             case JsonTextValue text:
                 writer.WriteStringValue(text.ToStringValue());
@@ -137,7 +159,59 @@ internal sealed class JsonObjectIndexable : IFluidIndexable
         return false;
     }
 
+    /// <summary>
+    /// A field by its name, or else by a dotted path through nested objects: Braze writes nested custom attributes as
+    /// <c>custom_attribute.${address.city}</c>.
+    /// </summary>
+    public bool TryGetPath(string name, out FluidValue value)
+    {
+        if (_values.TryGetValue(name, out value!))
+        {
+            return true;
+        }
+
+        var dot = name.IndexOf('.', StringComparison.Ordinal);
+        if (dot > 0 && _values.TryGetValue(name[..dot], out var head) && head is JsonObjectValue nested)
+        {
+            return nested.Fields.TryGetPath(name[(dot + 1)..], out value);
+        }
+
+        return TryGetValue(name, out value);
+    }
+
     private string Child(string name) => _path.Length == 0 ? name : _path + "." + name;
+}
+
+/// <summary>A JSON number outside the range of a decimal: written exactly as it came, never turned into a string.</summary>
+internal sealed class BigNumberValue(string rawText) : FluidValue
+{
+    public string RawText { get; } = rawText;
+
+    public override FluidValues Type => FluidValues.Number;
+
+    public override bool Equals(FluidValue other) => other is BigNumberValue big && big.RawText == RawText;
+
+    public override bool ToBooleanValue() => true;
+
+    /// <summary>Comparisons see the nearest decimal (its sign and order are right); arithmetic refuses the value.</summary>
+    public override decimal ToNumberValue() =>
+        double.TryParse(RawText, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && Math.Abs(d) < 1
+            ? 0
+            : RawText.StartsWith('-') ? decimal.MinValue : decimal.MaxValue;
+
+    public override string ToStringValue() => RawText;
+
+    public override object ToObjectValue() => RawText;
+
+    public override ValueTask WriteToAsync(TextWriter writer, TextEncoder encoder, CultureInfo cultureInfo)
+    {
+        writer.Write(encoder.Encode(RawText));
+        return default;
+    }
+
+    public override bool Equals(object? obj) => obj is FluidValue other && Equals(other);
+
+    public override int GetHashCode() => RawText.GetHashCode(StringComparison.Ordinal);
 }
 
 /// <summary>
@@ -158,7 +232,7 @@ internal sealed class JsonObjectValue(JsonObjectIndexable fields) : FluidValue
             : new ValueTask<FluidValue>(Fields.TryGetValue(name, out var value) ? value : NilValue.Instance);
 
     public override ValueTask<FluidValue> GetIndexAsync(FluidValue index, TemplateContext context) =>
-        new(Fields.TryGetValue(index.ToStringValue(), out var value) ? value : NilValue.Instance);
+        new(Fields.TryGetPath(index.ToStringValue(), out var value) ? value : NilValue.Instance);
 
     public override bool ToBooleanValue() => true;
 

@@ -144,21 +144,37 @@ internal sealed partial class JsonSafeEncoder(JsonSafeWriter writer) : TextEncod
     private static partial Regex JsonScalar();
 }
 
-/// <summary>Output of <c>json_escape</c> (already escaped) or <c>as_json_string</c> (JSON text), placed safely where it lands.</summary>
-internal sealed class JsonTextValue(string text, bool isJsonFragment) : FluidValue
+/// <summary>What a <see cref="JsonTextValue"/> holds.</summary>
+internal enum JsonTextKind
 {
+    /// <summary>JSON text from <c>as_json_string</c>: written as JSON outside a string, as a string holding that JSON inside one.</summary>
+    Json,
+
+    /// <summary>
+    /// The unescaped text of <c>json_escape</c>. The relay escapes every output once where it lands, so the text stays
+    /// plain through assign, capture and further filters; only <c>raw</c> turns it into Braze's escaped text.
+    /// </summary>
+    EscapedText,
+}
+
+/// <summary>Output of <c>json_escape</c> or <c>as_json_string</c>, placed safely where it lands.</summary>
+internal sealed class JsonTextValue(string text, JsonTextKind kind) : FluidValue
+{
+    public JsonTextKind Kind { get; } = kind;
+
     public override FluidValues Type => FluidValues.String;
 
     public override bool Equals(FluidValue other) => other is not null && other.ToStringValue() == text;
 
     public override bool ToBooleanValue() => true;
 
-    public override decimal ToNumberValue() =>
-        decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : 0;
+    public override decimal ToNumberValue() => RubyNumbers.FromString(text);
 
     public override string ToStringValue() => text;
 
     public override object ToObjectValue() => text;
+
+    public override bool Contains(FluidValue value) => text.Contains(value.ToStringValue(), StringComparison.Ordinal);
 
     public override ValueTask WriteToAsync(TextWriter writer, TextEncoder encoder, CultureInfo cultureInfo)
     {
@@ -172,9 +188,9 @@ internal sealed class JsonTextValue(string text, bool isJsonFragment) : FluidVal
 
     private string Placed(TextWriter writer) => writer switch
     {
-        // A JSON value inside a string becomes a string holding that JSON.
-        JsonSafeWriter { InString: true } when isJsonFragment => JsonSafeEncoder.EscapeForString(text),
-        JsonSafeWriter { InString: false } json when !isJsonFragment => JsonSafeEncoder.RequireScalar(text, json.Line),
+        // Inside a string both kinds become string content: a JSON value becomes a string holding that JSON.
+        JsonSafeWriter { InString: true } => JsonSafeEncoder.EscapeForString(text),
+        JsonSafeWriter { InString: false } json when Kind == JsonTextKind.EscapedText => JsonSafeEncoder.RequireScalar(text, json.Line),
         _ => text,
     };
 }

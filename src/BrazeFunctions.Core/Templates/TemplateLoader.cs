@@ -171,7 +171,8 @@ internal static partial class TemplateLoader
 
         if (BrazeLiquid.Parser.TryParse(translated.Text, out var template, out var error))
         {
-            return template;
+            CheckFilters(template, translated, file, toFile);
+            return BrazeAst.RubyLoops(template, translated.LoopLiterals);
         }
 
         var match = FluidPosition().Match(error);
@@ -181,6 +182,36 @@ internal static partial class TemplateLoader
         var message = match.Success ? match.Groups[1].Value.Trim() : error.Split('\n')[0].Trim();
         var position = toFile(errorLine, errorColumn);
         throw new TemplateLoadException(file, position.Line, position.Column, message);
+    }
+
+    /// <summary>A Liquid body on its own (no front matter), checked and rewritten exactly as a template body is.</summary>
+    internal static IFluidTemplate ParseLiquid(string source, string file) => Parse(source, file, (line, column) => (line, column));
+
+    /// <summary>
+    /// Refuses filters Braze would refuse. Fluid's filter nodes carry no position, so the dialect's scan of the source
+    /// supplies it; the parsed tree decides which names really are filters.
+    /// </summary>
+    private static void CheckFilters(IFluidTemplate template, TranslatedSource translated, string file, Func<int, int, (int Line, int Column)> toFile)
+    {
+        var used = BrazeAst.FilterNames(template);
+        if (used.All(BrazeFilterCatalog.IsSupported))
+        {
+            return;
+        }
+
+        foreach (var filter in translated.Filters)
+        {
+            if (used.Contains(filter.Name) && BrazeFilterCatalog.Problem(filter.Name) is { } problem)
+            {
+                var (line, column) = TranslatedSource.PositionOf(translated.Original, filter.Offset);
+                var at = toFile(line, column);
+                throw new TemplateLoadException(file, at.Line, at.Column, problem);
+            }
+        }
+
+        var unplaced = used.First(name => !BrazeFilterCatalog.IsSupported(name));
+        var start = toFile(1, 1);
+        throw new TemplateLoadException(file, start.Line, start.Column, BrazeFilterCatalog.Problem(unplaced)!);
     }
 
     private static string Unquote(string value, string file, int line, int column)

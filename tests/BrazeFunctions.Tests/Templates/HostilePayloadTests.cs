@@ -122,6 +122,46 @@ public sealed class HostilePayloadTests
     }
 
     [Theory]
+    [MemberData(nameof(HostileStrings))]
+    public void Render_TopLevelStringCapture_IsEscapedOnceWhereItIsOutput(string hostile)
+    {
+        var body = new TemplateTestKit().RenderBody(
+            """
+            {% capture greeting %}Hi {{ value }}{% endcapture %}{% capture escaped %}{{ value | json_escape }}{% endcapture %}
+            {"attributes":[{"external_id":"u","g":"{{ greeting }}","e":"{{ greeting | json_escape }}","c":"{{ escaped }}","a":{{ greeting | as_json_string }}}]}
+            """,
+            Payload(hostile));
+
+        var attribute = body.GetProperty("attributes")[0];
+        Assert.Equal(["external_id", "g", "e", "c", "a"], attribute.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("Hi " + hostile, attribute.GetProperty("g").GetString());
+        Assert.Equal("Hi " + hostile, attribute.GetProperty("e").GetString());
+        Assert.Equal(hostile, attribute.GetProperty("c").GetString());
+        Assert.Equal("Hi " + hostile, attribute.GetProperty("a").GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(HostileStrings))]
+    public void Render_ArrayElementsBuiltFromACapture_CannotInject(string hostile)
+    {
+        var body = new TemplateTestKit().RenderBody(
+            """
+            {% capture list %}{{ value }}|x{% endcapture %}{% assign items = list | split: "|" %}
+            {"attributes":[{"external_id":"u","first":"{{ items[0] }}","last":"{{ items | last }}",
+             "all":[{% for i in items %}"{{ i }}"{% unless forloop.last %},{% endunless %}{% endfor %}]}]}
+            """,
+            Payload(hostile));
+
+        var attribute = body.GetProperty("attributes")[0];
+        Assert.Equal(["external_id", "first", "last", "all"], attribute.EnumerateObject().Select(p => p.Name));
+        var all = attribute.GetProperty("all").EnumerateArray().ToList();
+        Assert.All(all, item => Assert.Equal(JsonValueKind.String, item.ValueKind));
+        Assert.Equal(hostile + "|x", string.Join('|', all.Select(i => i.GetString())));
+        Assert.Equal("x", attribute.GetProperty("last").GetString());
+        Assert.Equal(all[0].GetString(), attribute.GetProperty("first").GetString());
+    }
+
+    [Theory]
     [InlineData("42", JsonValueKind.Number, "42")]
     [InlineData("-3.25", JsonValueKind.Number, "-3.25")]
     [InlineData("true", JsonValueKind.True, "true")]

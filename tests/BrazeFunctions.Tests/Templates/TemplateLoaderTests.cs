@@ -52,6 +52,55 @@ public sealed class TemplateLoaderTests
     }
 
     [Theory]
+    [InlineData("{\"a\": \"{{ name | upcse }}\"}", 5, 18, "unknown filter 'upcse' (Braze would refuse this template); did you mean 'upcase'?")]
+    [InlineData("{\"a\": \"{{ name | frobnicate }}\"}", 5, 18, "unknown filter 'frobnicate' (Braze would refuse this template)")]
+    [InlineData("{\n{% assign n = ${count} | plusx: 1 %}", 6, 26, "unknown filter 'plusx'")]
+    [InlineData("{% liquid\nassign x = y | nope\n%}", 6, 16, "unknown filter 'nope'")]
+    [InlineData("{\"a\": \"{{ x | upcase | lstrip }}\"}", 5, 24, "Braze does not support the 'lstrip' filter; use 'strip'")]
+    [InlineData("{\"a\": \"{{ x | money_with_currency }}\"}", 5, 15, "Braze does not support the 'money_with_currency' filter")]
+    [InlineData("{\"a\": \"{{ x | json }}\"}", 5, 15, "unknown filter 'json'")]
+    public void Load_UnknownOrRefusedFilter_FailsWithFileLineAndColumn(string body, int line, int column, string problem)
+    {
+        var ex = Assert.Throws<TemplateLoadException>(() => TemplateLoader.Load("r", "templates/r.liquid", Header + body));
+
+        Assert.Equal((line, column), (ex.Line, ex.Column));
+        Assert.Contains(problem, ex.Problem, StringComparison.Ordinal);
+        Assert.StartsWith($"templates/r.liquid({line},{column}): ", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{% connected_content https://example.com/api :save r %}{}", 5, 1, "'connected_content' is a Braze-only tag that cannot work in the relay")]
+    [InlineData("{\n  \"f\": \"{{content_blocks.${footer}}}\"\n}", 6, 9, "'content_blocks' is a Braze-only reference")]
+    [InlineData("{% catalog_items games 1234 %}{}", 5, 1, "'catalog_items' is a Braze-only tag")]
+    [InlineData("{\"c\": \"{% promotion('spring') %}\"}", 5, 8, "promotion codes")]
+    public void Load_BrazeOnlyTag_IsRefusedWithPosition(string body, int line, int column, string problem)
+    {
+        var ex = Assert.Throws<TemplateLoadException>(() => TemplateLoader.Load("r", "templates/r.liquid", Header + body));
+
+        Assert.Equal((line, column), (ex.Line, ex.Column));
+        Assert.Contains(problem, ex.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_UnknownFilterInIdempotencyKey_ReportsTheFrontMatterPosition()
+    {
+        var ex = Assert.Throws<TemplateLoadException>(() => TemplateLoader.Load("r", "r.liquid", "---\nendpoint: /users/track\ndescription: d\nidempotency_key: \"{{ a | upcse }}\"\n---\n{}"));
+
+        Assert.Equal((4, 26), (ex.Line, ex.Column));
+        Assert.Contains("unknown filter 'upcse'", ex.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FilterCatalog_EverySupportedFilter_IsRegisteredAndNothingElse()
+    {
+        var options = BrazeLiquid.CreateOptions(new TemplateCatalogOptions(), TimeProvider.System);
+        var registered = options.Filters.Select(f => f.Key).Order(StringComparer.Ordinal).ToList();
+
+        Assert.Equal(BrazeFilterCatalog.Standard.Concat(BrazeFilterCatalog.Braze).Order(StringComparer.Ordinal), registered);
+        Assert.DoesNotContain(registered, BrazeFilterCatalog.Refused.ContainsKey);
+    }
+
+    [Theory]
     [InlineData("Upper")]
     [InlineData("has space")]
     [InlineData("-dash")]

@@ -43,6 +43,18 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
         _logger = logger;
     }
 
+    /// <summary>Items waiting in open batches (lingering or waiting for budget): what a shutdown would have to send or hand back.</summary>
+    public int HeldItems
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _open.Values.Sum(b => b.Items.Count(i => !i.IsWithdrawn));
+            }
+        }
+    }
+
     /// <summary>Hands <paramref name="item"/> over for sending; completes with its report.</summary>
     public async Task<DeliveryReport> SubmitAsync(DeliveryItem item, CancellationToken cancellationToken)
     {

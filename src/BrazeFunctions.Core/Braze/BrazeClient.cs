@@ -51,6 +51,7 @@ public sealed class BrazeClient
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
 
         var started = _time.GetTimestamp();
+        var sentAt = _time.GetUtcNow();
         HttpResponseMessage response;
         try
         {
@@ -60,12 +61,12 @@ public sealed class BrazeClient
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return Failure(workspace, endpoint, "timeout", requestNotSent: false, started);
+            return Failure(workspace, endpoint, "timeout", requestNotSent: false, started, sentAt);
         }
         catch (HttpRequestException ex)
         {
             // The exception text can carry the host name but never the headers; only its category is kept.
-            return Failure(workspace, endpoint, TransportError(ex.HttpRequestError), NeverReachedBraze(ex.HttpRequestError), started);
+            return Failure(workspace, endpoint, TransportError(ex.HttpRequestError), NeverReachedBraze(ex.HttpRequestError), started, sentAt);
         }
 
         using (response)
@@ -94,7 +95,7 @@ public sealed class BrazeClient
             }
 
             Log.BrazeAnswered(_logger, workspace.Name, endpoint, status, elapsed.TotalMilliseconds, rateLimit.Remaining, rateLimit.Reset);
-            return new BrazeResponse(endpoint, status, kind, rateLimit, message, errors, elapsed, null) { ReceivedAt = received };
+            return new BrazeResponse(endpoint, status, kind, rateLimit, message, errors, elapsed, null) { SentAt = sentAt, ReceivedAt = received };
         }
     }
 
@@ -102,7 +103,7 @@ public sealed class BrazeClient
     internal static bool NeverReachedBraze(HttpRequestError error) =>
         error is HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError;
 
-    private BrazeResponse Failure(BrazeWorkspace workspace, string endpoint, string error, bool requestNotSent, long started)
+    private BrazeResponse Failure(BrazeWorkspace workspace, string endpoint, string error, bool requestNotSent, long started, DateTimeOffset sentAt)
     {
         var elapsed = _time.GetElapsedTime(started);
         _metrics.BrazeRequest(workspace.Name, endpoint, error, elapsed);
@@ -110,6 +111,7 @@ public sealed class BrazeClient
         return new BrazeResponse(endpoint, 0, BrazeOutcomeKind.Transient, RateLimitInfo.None, null, [], elapsed, error)
         {
             RequestNotSent = requestNotSent,
+            SentAt = sentAt,
             ReceivedAt = _time.GetUtcNow(),
         };
     }

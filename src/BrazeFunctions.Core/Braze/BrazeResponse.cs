@@ -42,6 +42,9 @@ public sealed record BrazeResponse(
     /// </summary>
     public bool RequestNotSent { get; init; }
 
+    /// <summary>When the request left, on the relay's clock.</summary>
+    public DateTimeOffset SentAt { get; init; }
+
     /// <summary>When the answer (or the failure) arrived, on the relay's clock.</summary>
     public DateTimeOffset ReceivedAt { get; init; }
 

@@ -81,6 +81,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 3025, Level = LogLevel.Information, Message = "The shared rate-limit table {Table} answers again")]
     public static partial void SharedPacingRestored(ILogger logger, string table);
 
+    [LoggerMessage(EventId = 3026, Level = LogLevel.Trace, Message = "Granted a request to workspace {Workspace}, family {Family}: window {Window}, remaining {Remaining}, in flight {InFlight}, from the shared ledger {FromLedger}, tokens left {Tokens}")]
+    public static partial void PacingGranted(ILogger logger, string workspace, string family, long window, long? remaining, int inFlight, bool fromLedger, int tokens);
+
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Message {MessageId} for route {Route} repeats a delivery already made (first by {Owner}); suppressed at {Stage}")]
     public static partial void DuplicateSuppressed(ILogger logger, string messageId, string route, string owner, string stage);
 

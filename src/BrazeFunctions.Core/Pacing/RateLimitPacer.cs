@@ -8,9 +8,12 @@ using Microsoft.Extensions.Options;
 namespace BrazeFunctions.Core.Pacing;
 
 /// <summary>Permission to send one request; hand it back with <see cref="RateLimitPacer.CompleteAsync"/> or <see cref="RateLimitPacer.Abandon"/>.</summary>
-internal sealed class PaceTicket(PaceKey key)
+internal sealed class PaceTicket(PaceKey key, bool fromLedger)
 {
     public PaceKey Key { get; } = key;
+
+    /// <summary>Granted from the shared ledger (counted there already); probes and local-only sends are not.</summary>
+    public bool FromLedger { get; } = fromLedger;
 
     internal int Settled;
 }
@@ -72,7 +75,7 @@ internal sealed class RateLimitPacer
             Task changed;
             TimeSpan? wait;
             string reason;
-            (long Window, int Want, int Cap)? claim = null;
+            (long Window, int Want, int Cap, int AlreadySpent)? claim = null;
             lock (lane)
             {
                 var now = _time.GetUtcNow();
@@ -95,7 +98,7 @@ internal sealed class RateLimitPacer
                     reason = "first_headers";
                     if (lane.InFlight < _options.Value.InitialRequests)
                     {
-                        return Grant(lane, key, waited, started);
+                        return Grant(lane, key, waited, started, fromLedger: false);
                     }
 
                     wait = null;
@@ -104,11 +107,18 @@ internal sealed class RateLimitPacer
                 {
                     var usable = (long)Math.Floor(limit * ShareOf(key.Workspace));
                     var threshold = limit - usable;
-                    var windowEnds = clock.ToLocal(DateTimeOffset.FromUnixTimeSeconds(lane.Window));
+                    var reset = DateTimeOffset.FromUnixTimeSeconds(lane.Window);
+                    var nextOpens = clock.Latest(reset);
                     reason = "budget";
-                    if ((lane.Remaining ?? limit) - threshold - lane.InFlight <= 0 || (useLedger && lane.LedgerSpentWindow == lane.Window))
+                    if (now >= clock.Earliest(reset))
                     {
-                        wait = windowEnds > now ? windowEnds - now : TimeSpan.FromMilliseconds(10);
+                        // The guard band around the reset: a request now might be counted in either window.
+                        reason = "window_boundary";
+                        wait = nextOpens > now ? nextOpens - now : TimeSpan.FromMilliseconds(10);
+                    }
+                    else if ((lane.Remaining ?? limit) - threshold - lane.InFlight <= 0 || (useLedger && lane.LedgerSpentWindow == lane.Window))
+                    {
+                        wait = nextOpens > now ? nextOpens - now : TimeSpan.FromMilliseconds(10);
                     }
                     else if (!useLedger || (lane.TokensWindow == lane.Window && lane.Tokens > 0))
                     {
@@ -117,7 +127,7 @@ internal sealed class RateLimitPacer
                             lane.Tokens--;
                         }
 
-                        return Grant(lane, key, waited, started);
+                        return Grant(lane, key, waited, started, fromLedger: useLedger);
                     }
                     else if (lane.ClaimInProgress)
                     {
@@ -127,7 +137,8 @@ internal sealed class RateLimitPacer
                     {
                         lane.ClaimInProgress = true;
                         var windowSeconds = Math.Max(1, lane.WindowSeconds ?? 1);
-                        claim = (lane.Window, (int)Math.Clamp(Math.Ceiling(usable / (windowSeconds * TargetClaimsPerSecond)), 1, int.MaxValue), (int)Math.Min(usable, int.MaxValue));
+                        claim = (lane.Window, (int)Math.Clamp(Math.Ceiling(usable / (windowSeconds * TargetClaimsPerSecond)), 1, int.MaxValue), (int)Math.Min(usable, int.MaxValue),
+                            lane.UnledgeredWindow == lane.Window ? lane.Unledgered : 0);
                         wait = TimeSpan.Zero;
                     }
                 }
@@ -135,10 +146,15 @@ internal sealed class RateLimitPacer
 
             if (claim is { } c)
             {
-                var granted = await ClaimAsync(key, c.Window, c.Want, c.Cap, cancellationToken).ConfigureAwait(false);
+                var granted = await ClaimAsync(key, c.Window, c.Want, c.Cap, c.AlreadySpent, cancellationToken).ConfigureAwait(false);
                 lock (lane)
                 {
                     lane.ClaimInProgress = false;
+                    if (granted is not null && lane.UnledgeredWindow == c.Window)
+                    {
+                        lane.Unledgered -= c.AlreadySpent;
+                    }
+
                     if (granted is > 0 && c.Window == lane.Window)
                     {
                         lane.Tokens = (lane.TokensWindow == c.Window ? lane.Tokens : 0) + granted.Value;
@@ -197,13 +213,19 @@ internal sealed class RateLimitPacer
         lock (lane)
         {
             lane.InFlight--;
-            clock.Observe(response.ReceivedAt, response.RateLimit.ServerDate);
+            clock.Observe(response.SentAt, response.ReceivedAt, response.RateLimit.ServerDate);
             lane.Learn(response.RateLimit);
+            if (!ticket.FromLedger && response.RateLimit.Reset is { } spentIn)
+            {
+                // A probe or a local-only send spent budget the ledger does not know of: the next claim in that window adds it.
+                lane.CountUnledgered(spentIn.ToUnixTimeSeconds());
+            }
+
             if (response.Kind == BrazeOutcomeKind.RateLimited)
             {
                 var now = _time.GetUtcNow();
                 var hold = response.RateLimit.Reset is { } reset
-                    ? clock.ToLocal(reset) - now
+                    ? clock.Latest(reset) - now
                     : response.RateLimit.WaitAfterRateLimit(now, _options.Value.RateLimitFallbackWait);
                 if (response.RateLimit.RetryAfter is { } retryAfter && retryAfter > hold)
                 {
@@ -221,6 +243,38 @@ internal sealed class RateLimitPacer
         if (closeUntil is { } until && _shared.IsAvailable)
         {
             await _shared.RaiseClosedUntilAsync(key, until, "rate_limit", cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!ticket.FromLedger && _shared.IsAvailable)
+        {
+            await ReportUnledgeredAsync(key, lane, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Adds what this instance spent outside the ledger (probes before the window was known, sends while the shared record
+    /// was unreachable) to the window's grants at once, so that other instances' claims count it.
+    /// </summary>
+    private async Task ReportUnledgeredAsync(PaceKey key, Lane lane, CancellationToken cancellationToken)
+    {
+        long window;
+        int spent;
+        lock (lane)
+        {
+            (window, spent) = (lane.UnledgeredWindow, lane.Unledgered);
+        }
+
+        if (spent <= 0 || await _shared.ClaimAsync(key, window, 0, int.MaxValue, spent, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return;
+        }
+
+        lock (lane)
+        {
+            if (lane.UnledgeredWindow == window)
+            {
+                lane.Unledgered -= spent;
+            }
         }
     }
 
@@ -256,28 +310,20 @@ internal sealed class RateLimitPacer
         }
     }
 
-    private PaceDecision Grant(Lane lane, PaceKey key, bool waited, long started)
+    private PaceDecision Grant(Lane lane, PaceKey key, bool waited, long started, bool fromLedger)
     {
         lane.InFlight++;
+        Log.PacingGranted(_logger, key.Workspace, key.Family, lane.Window, lane.Remaining, lane.InFlight, fromLedger, lane.Tokens);
         if (waited)
         {
             _metrics.PacingWait(key.Workspace, key.Family, "waited", _time.GetElapsedTime(started));
         }
 
-        return new PaceDecision(new PaceTicket(key), TimeSpan.Zero, null);
+        return new PaceDecision(new PaceTicket(key, fromLedger), TimeSpan.Zero, null);
     }
 
-    private async Task<int?> ClaimAsync(PaceKey key, long window, int want, int cap, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await _shared.ClaimAsync(key, window, want, cap, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-    }
+    private Task<int?> ClaimAsync(PaceKey key, long window, int want, int cap, int alreadySpent, CancellationToken cancellationToken) =>
+        _shared.ClaimAsync(key, window, want, cap, alreadySpent, cancellationToken);
 
     private async Task WaitAsync(Task changed, TimeSpan wait, CancellationToken cancellationToken)
     {
@@ -316,6 +362,10 @@ internal sealed class RateLimitPacer
         public long TokensWindow;
         public long LedgerSpentWindow;
         public bool ClaimInProgress;
+
+        /// <summary>Requests answered in <see cref="UnledgeredWindow"/> that no ledger grant covered.</summary>
+        public int Unledgered;
+        public long UnledgeredWindow;
         public TaskCompletionSource Changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public void Signal()
@@ -323,6 +373,20 @@ internal sealed class RateLimitPacer
             var previous = Changed;
             Changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             previous.TrySetResult();
+        }
+
+        public void CountUnledgered(long window)
+        {
+            if (window > UnledgeredWindow)
+            {
+                UnledgeredWindow = window;
+                Unledgered = 0;
+            }
+
+            if (window == UnledgeredWindow)
+            {
+                Unledgered++;
+            }
         }
 
         public void Close(DateTimeOffset until, string reason)
@@ -375,7 +439,7 @@ internal sealed class RateLimitPacer
                 return false;
             }
 
-            var ends = clock.ToLocal(DateTimeOffset.FromUnixTimeSeconds(Window));
+            var ends = clock.Latest(DateTimeOffset.FromUnixTimeSeconds(Window));
             if (now < ends)
             {
                 return true;

@@ -82,10 +82,11 @@ internal sealed class SharedPacingStore : IRelayHealthCheck
 
     /// <summary>
     /// Claims up to <paramref name="want"/> requests of window <paramref name="window"/>, never letting the window's grants
-    /// exceed <paramref name="cap"/>. Returns the number granted (0 when the window is spent or already over), or null when
-    /// the store failed.
+    /// exceed <paramref name="cap"/>; <paramref name="alreadySpent"/> requests this instance sent in that window without a
+    /// grant (probes, local-only sends) are added first. Returns the number granted (0 when the window is spent or already
+    /// over), or null when the store failed.
     /// </summary>
-    public async Task<int?> ClaimAsync(PaceKey key, long window, int want, int cap, CancellationToken cancellationToken)
+    public async Task<int?> ClaimAsync(PaceKey key, long window, int want, int cap, int alreadySpent, CancellationToken cancellationToken)
     {
         var granted = 0;
         var written = await WriteAsync(key, record =>
@@ -96,9 +97,9 @@ internal sealed class SharedPacingStore : IRelayHealthCheck
                 return null; // Another instance already moved on to a later window: this one is over.
             }
 
-            var used = record is not null && record.Window == window ? record.Granted : 0;
+            var used = (record is not null && record.Window == window ? record.Granted : 0) + Math.Max(0, alreadySpent);
             granted = Math.Max(0, Math.Min(want, cap - used));
-            return granted == 0 ? null : Entity(key, record?.ClosedUntil ?? DateTimeOffset.MinValue, record?.ClosedReason, window, used + granted);
+            return granted == 0 && alreadySpent <= 0 ? null : Entity(key, record?.ClosedUntil ?? DateTimeOffset.MinValue, record?.ClosedReason, window, used + granted);
         }, cancellationToken).ConfigureAwait(false);
         return written ? granted : null;
     }

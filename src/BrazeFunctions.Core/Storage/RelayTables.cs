@@ -21,6 +21,12 @@ public sealed class RelayTables
         _service = new Lazy<TableServiceClient>(() => Create(configuration, options.Value));
     }
 
+    /// <summary>A table service built elsewhere (tests inject storage faults through its pipeline).</summary>
+    internal RelayTables(TableServiceClient service)
+    {
+        _service = new Lazy<TableServiceClient>(() => service);
+    }
+
     public TableServiceClient Service => _service.Value;
 
     public TableClient GetTable(string name) => Service.GetTableClient(name);

@@ -7,26 +7,31 @@ public sealed class BrazeClockTests
     private static readonly DateTimeOffset T = new(2026, 11, 29, 10, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public void ToLocal_NoDateSeen_AddsTheFallbackMargin()
+    public void Bounds_NoDateSeen_AssumeEqualClocksWithinTheFallbackMargin()
     {
-        Assert.Equal(T + BrazeClock.FallbackMargin, new BrazeClock().ToLocal(T));
+        var clock = new BrazeClock();
+
+        Assert.Equal(T + BrazeClock.FallbackMargin, clock.Latest(T));
+        Assert.Equal(T - BrazeClock.FallbackMargin, clock.Earliest(T));
     }
 
     [Fact]
-    public void ToLocal_AfterAnswers_IsNeverEarlyAndTightensAcrossSecondBoundaries()
+    public void Bounds_AfterAnswers_BracketTheTrueOffsetAndTightenAcrossSecondBoundaries()
     {
-        // Our clock runs 2.3 s ahead of Braze's; answers take 20 ms; Date is Braze's time cut to the second.
+        // Our clock runs 2.3 s ahead of Braze's; requests take 10 ms each way; Date is Braze's time cut to the second.
         var offset = TimeSpan.FromMilliseconds(2300);
+        var leg = TimeSpan.FromMilliseconds(10);
         var clock = new BrazeClock();
-        foreach (var brazeMs in new[] { 100, 450, 990, 1005, 1500 })
+        foreach (var brazeMs in new[] { 100, 450, 995, 1005, 1500 })
         {
-            var brazeTime = T.AddMilliseconds(brazeMs);
-            var date = DateTimeOffset.FromUnixTimeSeconds(brazeTime.ToUnixTimeSeconds());
-            clock.Observe(brazeTime + offset + TimeSpan.FromMilliseconds(20), date);
-            Assert.True(clock.ToLocal(T) >= T + offset, $"early after the answer at {brazeMs} ms");
+            var generated = T.AddMilliseconds(brazeMs);
+            var date = DateTimeOffset.FromUnixTimeSeconds(generated.ToUnixTimeSeconds());
+            clock.Observe(generated + offset - leg, generated + offset + leg, date);
+            Assert.True(clock.Latest(T) >= T + offset, $"next window opened early after the answer at {brazeMs} ms");
+            Assert.True(clock.Earliest(T) <= T + offset, $"window spent too late after the answer at {brazeMs} ms");
         }
 
-        // The answer made 5 ms after a second boundary bounds the offset within 25 ms.
-        Assert.Equal(offset + TimeSpan.FromMilliseconds(25), clock.OffsetUpperBound);
+        // The answers made 5 ms either side of a second boundary bound the offset within 15 ms on each side.
+        Assert.Equal((offset - TimeSpan.FromMilliseconds(15), offset + TimeSpan.FromMilliseconds(15)), clock.OffsetBounds);
     }
 }

@@ -136,7 +136,7 @@ public sealed class RateLimitPacerTests : IDisposable
     {
         var now = _time.GetUtcNow();
         var info = new RateLimitInfo(limit, remaining, now.AddSeconds(resetInSeconds), null) { ServerDate = now };
-        return new BrazeResponse("/users/track", status, BrazeResponse.Classify(status), info, null, [], TimeSpan.Zero, null) { ReceivedAt = now };
+        return new BrazeResponse("/users/track", status, BrazeResponse.Classify(status), info, null, [], TimeSpan.Zero, null) { SentAt = now, ReceivedAt = now };
     }
 
     private sealed class FixedRandom : IRandomSource

@@ -62,9 +62,9 @@ public static class DeadLetterCodec
 
     private static readonly JsonSerializerOptions ReasonJson = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
-    // Reading is strict about the reason's shape (a missing code or route is an unreadable reason, not a null in a non-null
-    // property), so nothing downstream meets a half-read record.
-    private static readonly JsonSerializerOptions ReasonReadJson = new(ReasonJson) { RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true };
+    // Reading is strict about the reason's shape (a null or missing code, route or message id is an unreadable reason, not a
+    // null in a non-null property), so nothing downstream meets a half-read record.
+    private static readonly JsonSerializerOptions ReasonReadJson = new(ReasonJson) { RespectNullableAnnotations = true };
 
     private static readonly JsonDocumentOptions ReadOptions = new() { MaxDepth = 128 };
 
@@ -166,7 +166,14 @@ public static class DeadLetterCodec
 
         try
         {
-            return r.Deserialize<DeadLetterReason>(ReasonReadJson);
+            var reason = r.Deserialize<DeadLetterReason>(ReasonReadJson);
+            var missing = new[] { ("code", reason?.Code), ("route", reason?.Route), ("messageId", reason?.MessageId) }.FirstOrDefault(f => string.IsNullOrEmpty(f.Item2));
+            if (missing.Item1 is null)
+            {
+                return reason;
+            }
+
+            problems.Add($"the dead letter's reason cannot be read (it has no '{missing.Item1}')");
         }
         catch (JsonException ex)
         {

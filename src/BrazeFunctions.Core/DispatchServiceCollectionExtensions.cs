@@ -25,7 +25,8 @@ public static class DispatchServiceCollectionExtensions
         services.TryAddSingleton<RateLimitGate>();
         // Transient like the typed client it uses, so IHttpClientFactory can rotate handlers.
         services.TryAddTransient<OutboxDispatcher>();
-        services.TryAddSingleton<DeadLetterStore>();
+        // The dead-letter store, the poison sweep, the queue probe and the health checks.
+        services.AddRelayOperations();
 
         services.AddHttpClient<BrazeClient>()
             // Never follow a redirect: it could carry the bearer key to another host.

@@ -7,7 +7,6 @@ var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.Services.AddRelayIngress();
 builder.Services.AddRelayDispatch();
-builder.Services.AddRelayOperations();
 builder.AddRelayTelemetry();
 
 builder.Build().Run();

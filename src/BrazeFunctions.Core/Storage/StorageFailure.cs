@@ -16,6 +16,8 @@ public static class StorageFailure
         ArgumentNullException.ThrowIfNull(exception);
         return exception switch
         {
+            // Status 0: the SDK's wrapper around a request that never got an answer (connection refused, DNS, TLS).
+            RequestFailedException { Status: 0 } failed => $"not reachable ({failed.InnerException?.GetType().Name ?? "no answer"})",
             RequestFailedException failed => $"answered {failed.Status} {failed.ErrorCode}",
             OperationCanceledException => "not reachable (timed out)",
             _ => $"not reachable ({exception.GetType().Name})",

@@ -153,7 +153,12 @@ internal static class DeadLetterCommands
             console.Error.WriteLine("error: replay checks each dead letter against its route's template (workspace): pass --templates <dir> or set Templates__Directory. " + ex.Message);
             return ExitCodes.Usage;
         }
-        catch (Exception ex) when (StorageFailure.Is(ex) || ex is FormatException or ArgumentException)
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        {
+            console.Error.WriteLine($"error: the storage connection (--connection or AzureWebJobsStorage) is not valid ({ex.GetType().Name})");
+            return ExitCodes.Usage;
+        }
+        catch (Exception ex) when (StorageFailure.Is(ex))
         {
             console.Error.WriteLine($"error: the poison queue could not be read: storage {StorageFailure.Describe(ex)}");
             return StorageError;

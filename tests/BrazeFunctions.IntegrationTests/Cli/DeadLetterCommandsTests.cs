@@ -68,6 +68,25 @@ public sealed class DeadLetterCommandsTests(AzuriteFixture azurite) : IDisposabl
     }
 
     [Fact]
+    public async Task List_MalformedConnectionString_IsAUsageErrorNamingTheSetting()
+    {
+        var exit = await Run("deadletter", "list", "--connection", "this is not a connection string");
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("--connection or AzureWebJobsStorage", _error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("this is not a connection string", _error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task List_StorageDown_ExitsWithTheStorageErrorCode()
+    {
+        var exit = await Run("deadletter", "list", "--connection", AzuriteFixture.UnreachableConnectionString(FreePort.Next()));
+
+        Assert.Equal(DeadLetterCommands.StorageError, exit);
+        Assert.Contains("could not be read", _error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task List_NoConnection_NamesTheSetting()
     {
         var console = new CliConsole(new StringReader(string.Empty), _out, _error, Environment.CurrentDirectory);

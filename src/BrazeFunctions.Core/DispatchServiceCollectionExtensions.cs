@@ -57,7 +57,8 @@ public static class DispatchServiceCollectionExtensions
             sp.GetRequiredService<IOptions<DispatchOptions>>(),
             sp.GetRequiredService<RelayMetrics>(),
             sp.GetRequiredService<ILogger<OutboxDispatcher>>()));
-        services.TryAddSingleton<DeadLetterStore>();
+        // The dead-letter store, the poison sweep, the queue probe and the health checks.
+        services.AddRelayOperations();
         services.AddHostedService<TemplateWorkspaceCheck>();
 
         services.AddHttpClient(BrazeClient.HttpClientName, (sp, client) => client.Timeout = sp.GetRequiredService<IOptions<BrazeOptions>>().Value.RequestTimeout)

@@ -62,6 +62,12 @@ public static class DeadLetterCodec
 
     private static readonly JsonSerializerOptions ReasonJson = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
+    // Reading is strict about the reason's shape (a null or missing code, route or message id is an unreadable reason, not a
+    // null in a non-null property), so nothing downstream meets a half-read record.
+    private static readonly JsonSerializerOptions ReasonReadJson = new(ReasonJson) { RespectNullableAnnotations = true };
+
+    private static readonly JsonDocumentOptions ReadOptions = new() { MaxDepth = 128 };
+
     /// <summary>Writes a dead letter. <paramref name="envelope"/> is embedded as JSON; when null, <paramref name="rawMessage"/> is kept as text.</summary>
     public static byte[] Serialize(DeadLetterReason reason, WebhookEnvelope? envelope, string? rawMessage)
     {
@@ -90,49 +96,95 @@ public static class DeadLetterCodec
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Reads either shape the poison queue can hold; never throws on bad input.</summary>
+    /// <summary>
+    /// Reads whatever the poison queue holds; never throws on bad input. A dead letter whose reason cannot be read has a
+    /// null <see cref="PoisonEntry.Reason"/>; one whose envelope cannot be read has a null <see cref="PoisonEntry.Envelope"/>;
+    /// <see cref="PoisonEntry.Problem"/> says what was wrong.
+    /// </summary>
     public static PoisonEntry Parse(ReadOnlyMemory<byte> utf8)
     {
+        JsonDocument document;
         try
         {
-            using var document = JsonDocument.Parse(utf8);
+            document = JsonDocument.Parse(utf8, ReadOptions);
+        }
+        catch (JsonException ex)
+        {
+            return new PoisonEntry(PoisonKind.Unreadable, null, null,
+                $"the message is not JSON, or nests deeper than {ReadOptions.MaxDepth} levels (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1})");
+        }
+
+        using (document)
+        {
             var root = document.RootElement;
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("kind", out var kind) && kind.ValueKind == JsonValueKind.String && kind.GetString() == Kind)
+            if (!IsDeadLetter(root))
             {
-                var reason = root.TryGetProperty("reason", out var r) ? r.Deserialize<DeadLetterReason>(ReasonJson) : null;
-                WebhookEnvelope? envelope = null;
-                string? problem = null;
-                if (root.TryGetProperty("envelope", out var e))
+                try
                 {
-                    try
-                    {
-                        envelope = EnvelopeCodec.Deserialize(Encoding.UTF8.GetBytes(e.GetRawText()));
-                    }
-                    catch (EnvelopeFormatException ex)
-                    {
-                        problem = ex.Message;
-                    }
+                    return new PoisonEntry(PoisonKind.HostPoison, EnvelopeCodec.Deserialize(utf8), null, null);
                 }
-                else
+                catch (EnvelopeFormatException ex)
                 {
-                    problem = "the dead letter holds the raw message, not a readable envelope";
+                    return new PoisonEntry(PoisonKind.Unreadable, null, null, ex.Message);
                 }
-
-                return new PoisonEntry(PoisonKind.DeadLetter, envelope, reason, problem);
             }
+
+            var problems = new List<string>();
+            var reason = ReadReason(root, problems);
+            WebhookEnvelope? envelope = null;
+            if (root.TryGetProperty("envelope", out var e) && e.ValueKind != JsonValueKind.Null)
+            {
+                try
+                {
+                    envelope = EnvelopeCodec.Deserialize(Encoding.UTF8.GetBytes(e.GetRawText()));
+                }
+                catch (EnvelopeFormatException ex)
+                {
+                    problems.Add(ex.Message);
+                }
+            }
+            else
+            {
+                problems.Add("the dead letter holds the raw message, not a readable envelope");
+            }
+
+            return new PoisonEntry(PoisonKind.DeadLetter, envelope, reason, problems.Count == 0 ? null : string.Join("; ", problems));
         }
-        catch (JsonException)
+    }
+
+    private static bool IsDeadLetter(JsonElement root) =>
+        root.ValueKind == JsonValueKind.Object && root.TryGetProperty("kind", out var kind) && kind.ValueKind == JsonValueKind.String
+        && kind.ValueEquals(Kind);
+
+    private static DeadLetterReason? ReadReason(JsonElement root, List<string> problems)
+    {
+        if (!root.TryGetProperty("reason", out var r) || r.ValueKind != JsonValueKind.Object)
         {
-            return new PoisonEntry(PoisonKind.Unreadable, null, null, "the message is not JSON");
+            problems.Add("the dead letter has no reason object");
+            return null;
         }
 
         try
         {
-            return new PoisonEntry(PoisonKind.HostPoison, EnvelopeCodec.Deserialize(utf8), null, null);
+            var reason = r.Deserialize<DeadLetterReason>(ReasonReadJson);
+            var missing = new[] { ("code", reason?.Code), ("route", reason?.Route), ("messageId", reason?.MessageId) }.FirstOrDefault(f => string.IsNullOrEmpty(f.Item2));
+            if (missing.Item1 is null)
+            {
+                return reason;
+            }
+
+            problems.Add($"the dead letter's reason cannot be read (it has no '{missing.Item1}')");
         }
-        catch (EnvelopeFormatException ex)
+        catch (JsonException ex)
         {
-            return new PoisonEntry(PoisonKind.Unreadable, null, null, ex.Message);
+            // The path names the field (e.g. $.status), never its value.
+            problems.Add($"the dead letter's reason cannot be read (at {ex.Path ?? "$"})");
         }
+        catch (InvalidOperationException)
+        {
+            problems.Add("the dead letter's reason holds text that is not valid UTF-16");
+        }
+
+        return null;
     }
 }

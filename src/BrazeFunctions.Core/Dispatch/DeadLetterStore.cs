@@ -1,5 +1,4 @@
 using Azure;
-using Azure.Storage.Queues.Models;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Ingress;
 using BrazeFunctions.Core.Storage;
@@ -34,130 +33,165 @@ public sealed record DeadLetterFilter(string? Route = null, int? Status = null, 
 /// <summary>A poison message as listed: the queue's facts plus what it holds.</summary>
 public sealed record DeadLetterItem(string QueueMessageId, DateTimeOffset? InsertedOn, long DequeueCount, PoisonEntry Entry);
 
-/// <summary>The result of a replay: what went back on the outbox, what was left and why.</summary>
-public sealed record ReplayResult(IReadOnlyList<string> Replayed, IReadOnlyList<(string QueueMessageId, string Problem)> Skipped);
+/// <summary>
+/// A dead letter that went back on the outbox (or, in a dry run, would have); <c>OverrideClaim</c> when its outcome was
+/// ambiguous and the operator chose to resend it.
+/// </summary>
+public sealed record ReplayedMessage(string MessageId, string Route, string QueueMessageId, bool OverrideClaim);
+
+/// <summary>A selected poison message that was not replayed, and why.</summary>
+public sealed record SkippedMessage(string QueueMessageId, string? MessageId, string Problem);
+
+/// <summary>How far a replay has got, reported after each page.</summary>
+public sealed record ReplayProgress(int Page, int Scanned, int Replayed, int Skipped);
 
 /// <summary>
-/// Lists and replays the poison queue (<c>braze-outbox-poison</c>), which holds the dispatcher's dead letters and the
-/// host's crash-poisoned envelopes. Messages are read by receiving them (a peek sees at most 32) and made visible again
-/// when they are not replayed; a replayed message is deleted only after its envelope is back on the outbox.
+/// The result of a replay: what went back on the outbox, what was left and why, and whether storage stopped it part way
+/// (what was replayed before that stays replayed).
 /// </summary>
-public sealed class DeadLetterStore(RelayQueues queues, IOptions<OutboxOptions> outbox, ILogger<DeadLetterStore> logger)
+public sealed record ReplayResult(IReadOnlyList<ReplayedMessage> Replayed, IReadOnlyList<SkippedMessage> Skipped, int Scanned, bool DryRun, string? StorageProblem = null);
+
+/// <summary>
+/// Lists and replays the poison queue (<c>braze-outbox-poison</c>), which holds the dead letters. Both walk the queue page
+/// by page (<see cref="QueueScan"/>): a replayed message is re-enqueued and then deleted within its page, so no lease
+/// outlives its page; messages that are only listed or not selected are made visible again when the walk ends. A message
+/// nobody can read is reported, never fatal.
+/// </summary>
+public sealed class DeadLetterStore
 {
-    private static readonly TimeSpan ScanVisibility = TimeSpan.FromMinutes(2);
-    private const int MaxScan = 10_000;
+    private static readonly TimeSpan PageVisibility = TimeSpan.FromMinutes(2);
+    private const int MaxScan = 100_000;
+
+    private readonly RelayQueues _queues;
+    private readonly IOptions<OutboxOptions> _outbox;
+    private readonly RouteWorkspaces _workspaces;
+    private readonly TimeProvider _time;
+    private readonly ILogger<DeadLetterStore> _logger;
+
+    public DeadLetterStore(RelayQueues queues, IOptions<OutboxOptions> outbox, RouteWorkspaces workspaces, TimeProvider time, ILogger<DeadLetterStore> logger)
+    {
+        _queues = queues;
+        _outbox = outbox;
+        _workspaces = workspaces;
+        _time = time;
+        _logger = logger;
+    }
 
     public async Task<IReadOnlyList<DeadLetterItem>> ListAsync(DeadLetterFilter filter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        var scanned = await ScanAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var items = new List<DeadLetterItem>();
+        await QueueScan.RunAsync(_queues.Poison, PageVisibility, MaxScan, (message, _) =>
         {
-            return [.. scanned.Where(s => filter.Matches(s.Item.Entry, s.Item.QueueMessageId)).Select(s => s.Item)];
-        }
-        finally
-        {
-            await ReleaseAsync(scanned.Select(s => s.Message), cancellationToken).ConfigureAwait(false);
-        }
+            var item = new DeadLetterItem(message.MessageId, message.InsertedOn, message.DequeueCount, Read(message));
+            if (filter.Matches(item.Entry, item.QueueMessageId))
+            {
+                items.Add(item);
+            }
+
+            return Task.FromResult(false);
+        }, null, cancellationToken).ConfigureAwait(false);
+        return items;
     }
 
-    public async Task<ReplayResult> ReplayAsync(DeadLetterFilter filter, CancellationToken cancellationToken)
+    public async Task<ReplayResult> ReplayAsync(DeadLetterFilter filter, ReplayOptions options, IProgress<ReplayProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        var scanned = await ScanAsync(cancellationToken).ConfigureAwait(false);
-        var replayed = new List<string>();
-        var skipped = new List<(string, string)>();
-        var release = new List<QueueMessage>();
-        foreach (var (item, message) in scanned)
+        ArgumentNullException.ThrowIfNull(options);
+        Log.ReplayStarted(_logger, _queues.Poison.Name, filter.Route, filter.Status, filter.Id, options.DryRun, options.IncludeAmbiguous, options.Force);
+        var replayed = new List<ReplayedMessage>();
+        var skipped = new List<SkippedMessage>();
+        var scanned = 0;
+        string? storageProblem = null;
+        try
         {
-            if (!filter.Matches(item.Entry, item.QueueMessageId))
-            {
-                release.Add(message);
-                continue;
-            }
-
-            if (item.Entry.Envelope is not { } envelope)
-            {
-                skipped.Add((item.QueueMessageId, item.Entry.Problem ?? "no readable envelope"));
-                release.Add(message);
-                continue;
-            }
-
-            try
-            {
-                var fresh = envelope with { Attempt = 0 };
-                await queues.Outbox.SendAsync(new BinaryData(EnvelopeCodec.Serialize(fresh)), null, outbox.Value.MessageTimeToLive, cancellationToken).ConfigureAwait(false);
-            }
-            catch (RequestFailedException ex)
-            {
-                skipped.Add((item.QueueMessageId, $"re-enqueue failed ({ex.Status} {ex.ErrorCode}); left on the poison queue"));
-                release.Add(message);
-                continue;
-            }
-
-            // Only now is it safe to remove: the envelope is on the outbox. A failed delete leaves a duplicate, never a loss.
-            Log.DeadLetterReplayed(logger, envelope.Id, envelope.Route, item.QueueMessageId);
-            replayed.Add(envelope.Id);
-            try
-            {
-                await queues.Poison.Client.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
-            }
-            catch (RequestFailedException ex)
-            {
-                skipped.Add((item.QueueMessageId, $"replayed, but the dead letter could not be removed ({ex.Status} {ex.ErrorCode}); replaying it again would deliver it twice"));
-            }
-        }
-
-        await ReleaseAsync(release, cancellationToken).ConfigureAwait(false);
-        return new ReplayResult(replayed, skipped);
-    }
-
-    private async Task<List<(DeadLetterItem Item, QueueMessage Message)>> ScanAsync(CancellationToken cancellationToken)
-    {
-        var result = new List<(DeadLetterItem, QueueMessage)>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        while (result.Count < MaxScan)
-        {
-            QueueMessage[] batch;
-            try
-            {
-                batch = (await queues.Poison.Client.ReceiveMessagesAsync(32, ScanVisibility, cancellationToken).ConfigureAwait(false)).Value;
-            }
-            catch (RequestFailedException ex) when (ex.ErrorCode == QueueErrorCode.QueueNotFound)
-            {
-                break;
-            }
-
-            if (batch.Length == 0)
-            {
-                break;
-            }
-
-            foreach (var message in batch)
-            {
-                if (seen.Add(message.MessageId))
+            scanned = await QueueScan.RunAsync(_queues.Poison, PageVisibility, MaxScan,
+                async (message, ct) => await ReplayOneAsync(message, filter, options, replayed, skipped, ct).ConfigureAwait(false),
+                (page, seen) =>
                 {
-                    var entry = DeadLetterCodec.Parse(message.Body.ToMemory());
-                    result.Add((new DeadLetterItem(message.MessageId, message.InsertedOn, message.DequeueCount, entry), message));
-                }
-            }
+                    scanned = seen;
+                    Log.ReplayPage(_logger, page, seen, replayed.Count, skipped.Count);
+                    progress?.Report(new ReplayProgress(page, seen, replayed.Count, skipped.Count));
+                    return Task.CompletedTask;
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (StorageFailure.Is(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            storageProblem = $"the poison queue '{_queues.Poison.Name}' {StorageFailure.Describe(ex)}";
         }
 
-        return result;
+        Log.ReplayFinished(_logger, _queues.Poison.Name, scanned, replayed.Count, skipped.Count, options.DryRun);
+        return new ReplayResult(replayed, skipped, scanned, options.DryRun, storageProblem);
     }
 
-    private async Task ReleaseAsync(IEnumerable<QueueMessage> messages, CancellationToken cancellationToken)
+    private async Task<bool> ReplayOneAsync(
+        StoredMessage message, DeadLetterFilter filter, ReplayOptions options, List<ReplayedMessage> replayed, List<SkippedMessage> skipped, CancellationToken cancellationToken)
     {
-        foreach (var message in messages)
+        var entry = Read(message);
+        if (!filter.Matches(entry, message.MessageId))
         {
-            try
-            {
-                await queues.Poison.Client.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            catch (RequestFailedException)
-            {
-                // It becomes visible by itself when the scan's visibility timeout ends.
-            }
+            return false;
         }
+
+        var decision = DeadLetterReplayRules.Decide(entry, options, _workspaces.Of, _time.GetUtcNow());
+        if (decision.Envelope is not { } envelope)
+        {
+            Skip(message, entry, decision.Problem!, skipped);
+            return false;
+        }
+
+        var done = new ReplayedMessage(envelope.Id, envelope.Route, message.MessageId, decision.Ambiguous);
+        if (options.DryRun)
+        {
+            Log.ReplayWouldReplay(_logger, envelope.Id, envelope.Route, message.MessageId);
+            replayed.Add(done);
+            return false;
+        }
+
+        try
+        {
+            await _queues.Outbox.SendAsync(new BinaryData(EnvelopeCodec.Serialize(envelope)), null, _outbox.Value.MessageTimeToLive, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex)
+        {
+            Skip(message, entry, $"re-enqueue failed ({ex.Status} {ex.ErrorCode}); left on the poison queue", skipped);
+            return false;
+        }
+
+        Log.DeadLetterReplayed(_logger, envelope.Id, envelope.Route, message.MessageId);
+        if (decision.Ambiguous)
+        {
+            Log.ReplayedAmbiguous(_logger, envelope.Id, envelope.Route, entry.Reason?.Code ?? "unreadable reason");
+        }
+
+        replayed.Add(done);
+        // Only now is it safe to remove: the envelope is on the outbox. A failed delete leaves a duplicate, never a loss.
+        try
+        {
+            await _queues.Poison.DeleteAsync(message, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException ex)
+        {
+            Log.ReplayDeleteFailed(_logger, message.MessageId, envelope.Id, ex.GetType().Name, ex.Status);
+            skipped.Add(new SkippedMessage(message.MessageId, envelope.Id,
+                $"replayed, but the dead letter could not be removed ({ex.Status} {ex.ErrorCode}); replaying it again would deliver it twice"));
+            return false;
+        }
+    }
+
+    private void Skip(StoredMessage message, PoisonEntry entry, string problem, List<SkippedMessage> skipped)
+    {
+        Log.ReplaySkipped(_logger, message.MessageId, problem);
+        skipped.Add(new SkippedMessage(message.MessageId, entry.Envelope?.Id ?? entry.Reason?.MessageId, problem));
+    }
+
+    private static PoisonEntry Read(StoredMessage message)
+    {
+        var entry = DeadLetterCodec.Parse(message.Body);
+        return message.WasBase64 || entry.Kind != PoisonKind.Unreadable
+            ? entry
+            : entry with { Problem = entry.Problem + "; the message is not Base64-encoded, so some other tool wrote it" };
     }
 }

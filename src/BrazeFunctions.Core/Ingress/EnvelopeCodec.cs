@@ -59,6 +59,11 @@ public static class EnvelopeCodec
 
     public static WebhookEnvelope Deserialize(string message) => Deserialize(Encoding.UTF8.GetBytes(message));
 
+    /// <summary>
+    /// Reads an envelope. Anything that is not one (not JSON, a field missing or of the wrong JSON kind, a string that is
+    /// not valid UTF-16) is an <see cref="EnvelopeFormatException"/> naming the field, never another exception, so the
+    /// dispatcher can dead-letter it as <c>invalid_envelope</c> with what was wrong.
+    /// </summary>
     /// <exception cref="EnvelopeFormatException">The message is not an envelope this version can read.</exception>
     public static WebhookEnvelope Deserialize(ReadOnlyMemory<byte> utf8)
     {
@@ -69,7 +74,7 @@ public static class EnvelopeCodec
         }
         catch (JsonException ex)
         {
-            throw new EnvelopeFormatException($"The queue message is not JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).", ex);
+            throw new EnvelopeFormatException($"The queue message is not JSON, or nests deeper than {ReadOptions.MaxDepth} levels (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).", ex);
         }
 
         using (document)
@@ -77,37 +82,44 @@ public static class EnvelopeCodec
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                throw new EnvelopeFormatException("The queue message is not a JSON object.");
+                throw new EnvelopeFormatException($"The queue message is a JSON {Describe(root.ValueKind)}, not an object.");
             }
 
-            var version = root.TryGetProperty("v", out var v) && v.TryGetInt32(out var parsed) ? parsed : 0;
+            var version = OptionalInt(root, "v") ?? 0;
             if (version != WebhookEnvelope.CurrentVersion)
             {
                 throw new EnvelopeFormatException($"Envelope version {version} is not supported; expected {WebhookEnvelope.CurrentVersion}.");
             }
 
-            if (!root.TryGetProperty("payload", out var payload) || payload.ValueKind != JsonValueKind.Object)
+            if (!root.TryGetProperty("payload", out var payload))
             {
                 throw new EnvelopeFormatException("The envelope has no 'payload' object.");
+            }
+
+            if (payload.ValueKind != JsonValueKind.Object)
+            {
+                throw new EnvelopeFormatException($"The envelope's 'payload' is a JSON {Describe(payload.ValueKind)}, not an object.");
+            }
+
+            var attempt = OptionalInt(root, "attempt") ?? 0;
+            if (attempt < 0)
+            {
+                throw new EnvelopeFormatException($"The envelope's 'attempt' is {attempt}; it cannot be negative.");
             }
 
             return new WebhookEnvelope(
                 version,
                 RequiredString(root, "id"),
                 RequiredString(root, "route"),
-                root.TryGetProperty("receivedAt", out var at) && at.TryGetDateTimeOffset(out var receivedAt)
-                    ? receivedAt
-                    : throw new EnvelopeFormatException("The envelope has no valid 'receivedAt'."),
+                OptionalDate(root, "receivedAt") ?? throw new EnvelopeFormatException("The envelope has no 'receivedAt'."),
                 payload.GetRawText(),
                 OptionalString(root, "correlationId"),
                 OptionalString(root, "idempotencyKey"),
-                root.TryGetProperty("attempt", out var attempt) && attempt.TryGetInt32(out var count) ? count : 0)
+                attempt)
             {
-                ReplayedAt = root.TryGetProperty("replayedAt", out var replayed) && replayed.ValueKind == JsonValueKind.String && replayed.TryGetDateTimeOffset(out var replayedAt)
-                    ? replayedAt
-                    : null,
-                OverrideClaim = root.TryGetProperty("overrideClaim", out var overrideClaim) && overrideClaim.ValueKind == JsonValueKind.True,
-                SendAlone = root.TryGetProperty("sendAlone", out var alone) && alone.ValueKind == JsonValueKind.True,
+                ReplayedAt = OptionalDate(root, "replayedAt"),
+                OverrideClaim = OptionalBool(root, "overrideClaim"),
+                SendAlone = OptionalBool(root, "sendAlone"),
             };
         }
     }
@@ -121,12 +133,79 @@ public static class EnvelopeCodec
     }
 
     private static string RequiredString(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text
-            ? text
-            : throw new EnvelopeFormatException($"The envelope has no '{name}'.");
+        OptionalString(root, name) is { Length: > 0 } text ? text : throw new EnvelopeFormatException($"The envelope has no '{name}'.");
 
-    private static string? OptionalString(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    /// <summary>A string field; absent or null is null, any other kind is a format error.</summary>
+    private static string? OptionalString(JsonElement root, string name)
+    {
+        if (!Present(root, name, out var value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            throw WrongKind(name, "a string", value.ValueKind);
+        }
+
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            // An escaped lone surrogate ("\ud800") is valid JSON but not a .NET string.
+            throw new EnvelopeFormatException($"The envelope's '{name}' is not valid text (an unpaired surrogate escape).");
+        }
+    }
+
+    private static int? OptionalInt(JsonElement root, string name)
+    {
+        if (!Present(root, name, out var value))
+        {
+            return null;
+        }
+
+        return value.ValueKind != JsonValueKind.Number
+            ? throw WrongKind(name, "a number", value.ValueKind)
+            : value.TryGetInt32(out var number) ? number : throw new EnvelopeFormatException($"The envelope's '{name}' is not a whole number in range.");
+    }
+
+    private static DateTimeOffset? OptionalDate(JsonElement root, string name)
+    {
+        if (OptionalString(root, name) is not { } text)
+        {
+            return null;
+        }
+
+        return root.GetProperty(name).TryGetDateTimeOffset(out var date)
+            ? date
+            : throw new EnvelopeFormatException($"The envelope's '{name}' is not an ISO 8601 date ({text.Length} characters).");
+    }
+
+    private static bool OptionalBool(JsonElement root, string name) =>
+        Present(root, name, out var value) && value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw WrongKind(name, "true or false", value.ValueKind),
+        };
+
+    private static bool Present(JsonElement root, string name, out JsonElement value) =>
+        root.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
+
+    private static EnvelopeFormatException WrongKind(string name, string expected, JsonValueKind found) =>
+        new($"The envelope's '{name}' must be {expected}, not a JSON {Describe(found)}.");
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "object",
+        JsonValueKind.Array => "array",
+        JsonValueKind.String => "string",
+        JsonValueKind.Number => "number",
+        JsonValueKind.True or JsonValueKind.False => "boolean",
+        _ => "null",
+    };
 }
 
 /// <summary>A queue message that is not a readable envelope.</summary>

@@ -3,8 +3,11 @@ using System.ComponentModel.DataAnnotations;
 namespace BrazeFunctions.Core.Storage;
 
 /// <summary>Where webhooks are queued: the storage connection, the queue names and the message lifetime.</summary>
-public sealed class OutboxOptions
+public sealed class OutboxOptions : IValidatableObject
 {
+    /// <summary>Storage's value for a message that never expires.</summary>
+    public static readonly TimeSpan NeverExpires = TimeSpan.FromSeconds(-1);
+
     public const string Section = "Outbox";
     public const string DefaultQueueName = "braze-outbox";
 
@@ -17,8 +20,12 @@ public sealed class OutboxOptions
     [RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,54}[a-z0-9]$", ErrorMessage = "Outbox:QueueName must be a valid Azure queue name of at most 56 characters (the poison queue adds '-poison').")]
     public string QueueName { get; set; } = DefaultQueueName;
 
-    /// <summary>How long an undelivered message lives on the queue. Storage allows up to 7 days or -1 (never expires).</summary>
-    public TimeSpan MessageTimeToLive { get; set; } = TimeSpan.FromDays(7);
+    /// <summary>
+    /// How long an undelivered message lives on the outbox: -1 s (the default) means never. The relay ends every message
+    /// itself (delivered, aborted or dead-lettered with a reason), so a message that expires while the app or its trigger is
+    /// down would be lost without a trace.
+    /// </summary>
+    public TimeSpan MessageTimeToLive { get; set; } = NeverExpires;
 
     /// <summary>Retries the storage client makes itself before the ingress gives up and answers 503.</summary>
     [Range(0, 5)]
@@ -29,4 +36,14 @@ public sealed class OutboxOptions
 
     /// <summary>The dead-letter queue: the same queue the Functions host moves poison messages to.</summary>
     public string PoisonQueueName => QueueName + "-poison";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MessageTimeToLive != NeverExpires && MessageTimeToLive < TimeSpan.FromSeconds(1))
+        {
+            yield return new ValidationResult(
+                $"Outbox:MessageTimeToLive ({MessageTimeToLive}) must be -1 seconds (\"-00:00:01\", never expires, the default) or at least one second.",
+                [nameof(MessageTimeToLive)]);
+        }
+    }
 }

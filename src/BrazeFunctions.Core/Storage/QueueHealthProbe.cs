@@ -1,13 +1,17 @@
-using BrazeFunctions.Core.Http;
 using System.Text.Json.Nodes;
-using Azure;
 using BrazeFunctions.Core.Diagnostics;
+using BrazeFunctions.Core.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace BrazeFunctions.Core.Storage;
 
-/// <summary>Answers <c>GET /api/health</c>: 200 when the outbox queue answers, 503 with the reason when it does not.</summary>
+/// <summary>
+/// Answers the anonymous <c>GET /api/health</c>: status only, <c>200 {"status":"healthy"}</c> when storage answers for the
+/// outbox, <c>503 {"status":"unhealthy"}</c> when it does not. No queue name, no backlog (that is
+/// <c>GET /api/health/details</c>, behind a function key), and it never creates anything: a queue that does not exist yet
+/// is healthy, because the ingress creates it with the first webhook.
+/// </summary>
 public sealed class QueueHealthProbe(RelayQueues queues, ILogger<QueueHealthProbe> logger)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
@@ -18,22 +22,15 @@ public sealed class QueueHealthProbe(RelayQueues queues, ILogger<QueueHealthProb
         timeout.CancelAfter(Timeout);
         try
         {
-            var properties = await queues.Outbox.ProbeAsync(timeout.Token).ConfigureAwait(false);
-            return JsonReply.Healthy(new JsonObject
-            {
-                ["status"] = "healthy",
-                ["queue"] = queues.Outbox.Name,
-                ["approximateMessages"] = properties.ApproximateMessagesCount,
-            });
+            await queues.Outbox.GetPropertiesIfExistsAsync(timeout.Token).ConfigureAwait(false);
+            return JsonReply.Healthy(new JsonObject { ["status"] = "healthy" });
         }
-        catch (Exception ex) when (ex is RequestFailedException or AggregateException or IOException or TimeoutException or HttpRequestException or OperationCanceledException or Azure.Identity.AuthenticationFailedException)
+        catch (Exception ex) when (StorageFailure.Is(ex))
         {
-            var failed = ex as RequestFailedException;
-            Log.HealthCheckFailed(logger, queues.Outbox.Name, ex.GetType().Name, failed?.Status ?? 0, failed?.ErrorCode);
-            var reason = failed is not null
-                ? $"Queue '{queues.Outbox.Name}' answered {failed.Status} {failed.ErrorCode}."
-                : $"Queue '{queues.Outbox.Name}' is not reachable ({(ex is OperationCanceledException ? "timed out" : ex.GetType().Name)}).";
-            return JsonReply.Problem(StatusCodes.Status503ServiceUnavailable, "unhealthy", reason, new JsonObject { ["status"] = "unhealthy" });
+            Log.HealthCheckFailed(logger, queues.Outbox.Name, ex.GetType().Name, StorageFailure.Status(ex), StorageFailure.ErrorCode(ex));
+            return JsonReply.Problem(StatusCodes.Status503ServiceUnavailable, "unhealthy",
+                "The relay cannot reach its storage. GET /api/health/details (with a function key) and the logs (event 4001) say why.",
+                new JsonObject { ["status"] = "unhealthy" });
         }
     }
 }

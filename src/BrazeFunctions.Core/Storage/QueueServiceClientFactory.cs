@@ -16,10 +16,12 @@ public sealed class QueueServiceClientFactory(IConfiguration configuration, IOpt
     // Base64 matches the queue trigger's default and host.json's "messageEncoding": "base64".
     public const QueueMessageEncoding Encoding = QueueMessageEncoding.Base64;
 
-    public QueueServiceClient Create()
+    /// <param name="messageEncoding">Base64 for everything the relay sends; <see cref="QueueMessageEncoding.None"/> for reads that
+    /// decode for themselves, so one message in another encoding cannot fail a whole receive.</param>
+    public QueueServiceClient Create(QueueMessageEncoding messageEncoding = Encoding)
     {
         var outbox = options.Value;
-        var clientOptions = new QueueClientOptions { MessageEncoding = Encoding };
+        var clientOptions = new QueueClientOptions { MessageEncoding = messageEncoding };
         clientOptions.Retry.MaxRetries = outbox.StorageMaxRetries;
         clientOptions.Retry.NetworkTimeout = outbox.StorageNetworkTimeout;
         clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);

@@ -14,41 +14,120 @@ public static class QueueMessageLimits
 }
 
 /// <summary>
-/// One storage queue (the outbox or its poison queue). Sends create the queue on first use when it is missing, so a
-/// fresh Azurite works without a set-up step; in Azure the Bicep template creates both queues.
+/// One message as read for inspection: the body decoded from Base64 when it was Base64 (everything the relay and the host
+/// write is), else the stored text as is, so a message some other tool wrote cannot make a whole read fail.
 /// </summary>
-public sealed class StorageQueue(QueueClient client)
+public sealed record StoredMessage(
+    string MessageId,
+    string? PopReceipt,
+    ReadOnlyMemory<byte> Body,
+    bool WasBase64,
+    DateTimeOffset? InsertedOn,
+    DateTimeOffset? ExpiresOn,
+    long DequeueCount)
 {
-    public string Name => client.Name;
+    /// <summary>Storage reports a message sent with time-to-live -1 as expiring at the end of the year 9999.</summary>
+    public bool NeverExpires => ExpiresOn is null || ExpiresOn.Value.Year >= 9999;
+}
 
-    public QueueClient Client => client;
+/// <summary>
+/// One storage queue (the outbox or its poison queue). Sends create the queue on first use when it is missing, so a
+/// fresh Azurite works without a set-up step; in Azure the Bicep template creates both queues. Reads never create it.
+/// </summary>
+public sealed class StorageQueue
+{
+    private readonly QueueClient _client;
+    private readonly QueueClient _rawClient;
+
+    /// <param name="client">Sends, updates and deletes, with the Base64 encoding the queue trigger expects.</param>
+    /// <param name="rawClient">The same queue without decoding, for reads that must survive a message in another encoding.</param>
+    public StorageQueue(QueueClient client, QueueClient rawClient)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(rawClient);
+        _client = client;
+        _rawClient = rawClient;
+    }
+
+    public string Name => _client.Name;
+
+    public QueueClient Client => _client;
 
     /// <summary>Sends one message; returns only after storage acknowledged it.</summary>
     public async Task<SendReceipt> SendAsync(BinaryData message, TimeSpan? visibilityDelay, TimeSpan? timeToLive, CancellationToken cancellationToken)
     {
         try
         {
-            return (await client.SendMessageAsync(message, visibilityDelay, timeToLive, cancellationToken).ConfigureAwait(false)).Value;
+            return (await _client.SendMessageAsync(message, visibilityDelay, timeToLive, cancellationToken).ConfigureAwait(false)).Value;
         }
         catch (RequestFailedException ex) when (ex.ErrorCode == QueueErrorCode.QueueNotFound)
         {
-            await client.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            return (await client.SendMessageAsync(message, visibilityDelay, timeToLive, cancellationToken).ConfigureAwait(false)).Value;
+            await _client.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            return (await _client.SendMessageAsync(message, visibilityDelay, timeToLive, cancellationToken).ConfigureAwait(false)).Value;
         }
     }
 
-    /// <summary>Checks that the queue service answers and the queue exists (creating it when missing).</summary>
-    public async Task<QueueProperties> ProbeAsync(CancellationToken cancellationToken)
+    /// <summary>The queue's properties, or null when the queue does not exist. Never creates it.</summary>
+    public async Task<QueueProperties?> GetPropertiesIfExistsAsync(CancellationToken cancellationToken)
     {
         try
         {
-            return (await client.GetPropertiesAsync(cancellationToken).ConfigureAwait(false)).Value;
+            return (await _client.GetPropertiesAsync(cancellationToken).ConfigureAwait(false)).Value;
         }
         catch (RequestFailedException ex) when (ex.ErrorCode == QueueErrorCode.QueueNotFound)
         {
-            await client.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            return (await client.GetPropertiesAsync(cancellationToken).ConfigureAwait(false)).Value;
+            return null;
         }
+    }
+
+    /// <summary>Receives up to <paramref name="maxMessages"/> (at most 32); an absent queue is an empty one.</summary>
+    public async Task<IReadOnlyList<StoredMessage>> ReceiveAsync(int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var messages = (await _rawClient.ReceiveMessagesAsync(maxMessages, visibilityTimeout, cancellationToken).ConfigureAwait(false)).Value;
+            return [.. messages.Select(m => Decode(m.MessageId, m.PopReceipt, m.Body, m.InsertedOn, m.ExpiresOn, m.DequeueCount))];
+        }
+        catch (RequestFailedException ex) when (ex.ErrorCode == QueueErrorCode.QueueNotFound)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>The message at the front of the queue, without changing it; null when the queue is empty or absent.</summary>
+    public async Task<StoredMessage?> PeekFirstAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var peeked = (await _rawClient.PeekMessageAsync(cancellationToken).ConfigureAwait(false)).Value;
+            return peeked is null ? null : Decode(peeked.MessageId, null, peeked.Body, peeked.InsertedOn, peeked.ExpiresOn, peeked.DequeueCount);
+        }
+        catch (RequestFailedException ex) when (ex.ErrorCode == QueueErrorCode.QueueNotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Makes a received message visible again at once.</summary>
+    public Task ReleaseAsync(StoredMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return _client.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: cancellationToken);
+    }
+
+    public Task DeleteAsync(StoredMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return _client.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+    }
+
+    internal static StoredMessage Decode(string messageId, string? popReceipt, BinaryData raw, DateTimeOffset? insertedOn, DateTimeOffset? expiresOn, long dequeueCount)
+    {
+        var text = raw.ToString();
+        var buffer = new byte[(text.Length * 3 / 4) + 3];
+        return Convert.TryFromBase64String(text, buffer, out var written)
+            ? new StoredMessage(messageId, popReceipt, buffer.AsMemory(0, written), true, insertedOn, expiresOn, dequeueCount)
+            : new StoredMessage(messageId, popReceipt, raw.ToMemory(), false, insertedOn, expiresOn, dequeueCount);
     }
 }
 
@@ -57,9 +136,12 @@ public sealed class RelayQueues
 {
     public RelayQueues(QueueServiceClientFactory factory, Microsoft.Extensions.Options.IOptions<OutboxOptions> options)
     {
+        ArgumentNullException.ThrowIfNull(factory);
+        ArgumentNullException.ThrowIfNull(options);
         var service = factory.Create();
-        Outbox = new StorageQueue(service.GetQueueClient(options.Value.QueueName));
-        Poison = new StorageQueue(service.GetQueueClient(options.Value.PoisonQueueName));
+        var raw = factory.Create(QueueMessageEncoding.None);
+        Outbox = new StorageQueue(service.GetQueueClient(options.Value.QueueName), raw.GetQueueClient(options.Value.QueueName));
+        Poison = new StorageQueue(service.GetQueueClient(options.Value.PoisonQueueName), raw.GetQueueClient(options.Value.PoisonQueueName));
     }
 
     public StorageQueue Outbox { get; }

@@ -1,3 +1,4 @@
+using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -5,8 +6,11 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace BrazeFunctions.Functions;
 
-/// <summary><c>GET /api/health</c>, anonymous, for load balancers and availability tests.</summary>
-public sealed class HealthFunction(QueueHealthProbe probe)
+/// <summary>
+/// <c>GET /api/health</c>, anonymous, status only, for load balancers and the availability test; and
+/// <c>GET /api/health/details</c>, behind a function key, with every health check's figures (queue depth, oldest message age...).
+/// </summary>
+public sealed class HealthFunction(QueueHealthProbe probe, RelayHealthReport report)
 {
     [Function("Health")]
     public async Task<IActionResult> Run(
@@ -14,5 +18,13 @@ public sealed class HealthFunction(QueueHealthProbe probe)
     {
         ArgumentNullException.ThrowIfNull(request);
         return await probe.CheckAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
+    }
+
+    [Function("HealthDetails")]
+    public async Task<IActionResult> Details(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "health/details")] HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return await report.CheckAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
     }
 }

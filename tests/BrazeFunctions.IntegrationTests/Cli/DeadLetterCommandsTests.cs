@@ -4,6 +4,8 @@ using BrazeFunctions.Core.Ingress;
 using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.FakeBraze;
 using BrazeFunctions.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace BrazeFunctions.IntegrationTests.Cli;
 
@@ -32,8 +34,8 @@ public sealed class DeadLetterCommandsTests(AzuriteFixture azurite) : IDisposabl
         var lines = _out.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var line = Assert.Single(lines, l => l.Contains('\t', StringComparison.Ordinal));
         var fields = line.Split('\t');
-        Assert.Equal(["dead-letter", "attribute-from-event", "400", "http_400", bad.Id], fields[1..6]);
-        Assert.Equal("Invalid 'external_id'", fields[7]);
+        Assert.Equal(["dead-letter", "attribute-from-event", "default", "400", "http_400", bad.Id], fields[1..7]);
+        Assert.Equal("Invalid 'external_id'", fields[8]);
         Assert.Equal("1 message(s)", lines[^1]);
         Assert.DoesNotContain(missing.Id, _out.ToString(), StringComparison.Ordinal);
     }
@@ -66,6 +68,25 @@ public sealed class DeadLetterCommandsTests(AzuriteFixture azurite) : IDisposabl
     }
 
     [Fact]
+    public async Task List_MalformedConnectionString_IsAUsageErrorNamingTheSetting()
+    {
+        var exit = await Run("deadletter", "list", "--connection", "this is not a connection string");
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("--connection or AzureWebJobsStorage", _error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("this is not a connection string", _error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task List_StorageDown_ExitsWithTheStorageErrorCode()
+    {
+        var exit = await Run("deadletter", "list", "--connection", AzuriteFixture.UnreachableConnectionString(FreePort.Next()));
+
+        Assert.Equal(DeadLetterCommands.StorageError, exit);
+        Assert.Contains("could not be read", _error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task List_NoConnection_NamesTheSetting()
     {
         var console = new CliConsole(new StringReader(string.Empty), _out, _error, Environment.CurrentDirectory);
@@ -76,6 +97,133 @@ public sealed class DeadLetterCommandsTests(AzuriteFixture azurite) : IDisposabl
         Assert.Equal(ExitCodes.Usage, exit);
         Assert.Contains("--connection", _error.ToString(), StringComparison.Ordinal);
         Assert.Contains("AzureWebJobsStorage", _error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task List_ShowsEachDeadLettersWorkspaceAndReportsUnreadableOnes()
+    {
+        await using var rig = await DispatchRig.StartAsync(azurite);
+        var moved = await PoisonQueueKit.SendDeadLetterAsync(rig, "http_401", workspace: "brandus");
+        var unreadable = await PoisonQueueKit.SendUnreadableAsync(rig);
+
+        var exit = await Run("deadletter", "list", "--connection", azurite.ConnectionString, "--queue", rig.Queue);
+
+        Assert.Equal(0, exit);
+        var lines = _out.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal("brandus", Assert.Single(lines, l => l.Contains(moved.Id, StringComparison.Ordinal)).Split('\t')[3]);
+        Assert.Equal(unreadable.Count, lines.Count(l => l.Contains("\tunreadable\t", StringComparison.Ordinal)));
+        Assert.Equal($"{unreadable.Count + 1} message(s), {unreadable.Count} without a readable envelope (never replayed)", lines[^1]);
+    }
+
+    [Fact]
+    public async Task Replay_DryRun_PrintsWhatWouldBeReplayedAndChangesNothing()
+    {
+        await using var rig = await DispatchRig.StartAsync(azurite);
+        var (bad, missing) = await DeadLetterTwoAsync(rig);
+
+        var exit = await Run("deadletter", "replay", "--connection", azurite.ConnectionString, "--queue", rig.Queue, "--all", "--dry-run");
+
+        Assert.Equal(0, exit);
+        Assert.Contains($"would replay {bad.Id} (route attribute-from-event", _out.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"would replay {missing.Id} (route trigger-canvas", _out.ToString(), StringComparison.Ordinal);
+        Assert.Contains("dry run: 2 would be replayed, 0 skipped, 2 scanned; nothing was changed", _out.ToString(), StringComparison.Ordinal);
+        Assert.Contains("page 1: 2 scanned, 2 would be replayed, 0 skipped", _error.ToString(), StringComparison.Ordinal);
+        Assert.Empty(await rig.ReceiveAllAsync(rig.Outbox));
+        Assert.Equal(2, (await rig.Poison.PeekMessagesAsync(32)).Value.Length);
+    }
+
+    [Fact]
+    public async Task Replay_IncludeAmbiguous_ResendsWithTheClaimOverriddenAndWarnsOfDoubleCounting()
+    {
+        await using var rig = await DispatchRig.StartAsync(azurite);
+        var ambiguous = await PoisonQueueKit.SendDeadLetterAsync(rig, DeadLetterReplayRules.AmbiguousOutcome, route: "counter-increment");
+
+        var refused = await Run("deadletter", "replay", "--connection", azurite.ConnectionString, "--queue", rig.Queue, "--all");
+        var refusal = _error.ToString();
+        var exit = await Run("deadletter", "replay", "--connection", azurite.ConnectionString, "--queue", rig.Queue, "--all", "--include-ambiguous");
+
+        Assert.Equal(DeadLetterCommands.NotAllReplayed, refused);
+        Assert.Contains($"skipped", refusal, StringComparison.Ordinal);
+        Assert.Contains("--include-ambiguous", refusal, StringComparison.Ordinal);
+        Assert.Equal(0, exit);
+        Assert.Contains($"replayed {ambiguous.Id} (route counter-increment) (ambiguous outcome: claim overridden)", _out.ToString(), StringComparison.Ordinal);
+        Assert.Contains("a replayed counter may count twice", _error.ToString(), StringComparison.Ordinal);
+        Assert.True(EnvelopeCodec.Deserialize(Assert.Single(await rig.ReceiveAllAsync(rig.Outbox)).Body).OverrideClaim);
+    }
+
+    [Fact]
+    public async Task Replay_WorkspaceChanged_RefusesNamingBothWorkspacesUnlessForced()
+    {
+        await using var rig = await DispatchRig.StartAsync(azurite);
+        var moved = await PoisonQueueKit.SendDeadLetterAsync(rig, "http_401", workspace: "brandus");
+
+        var refused = await Run("deadletter", "replay", "--connection", azurite.ConnectionString, "--queue", rig.Queue, "--id", moved.Id);
+        var refusal = _error.ToString();
+        var forced = await Run("deadletter", "replay", "--connection", azurite.ConnectionString, "--queue", rig.Queue, "--id", moved.Id, "--force");
+
+        Assert.Equal(DeadLetterCommands.NotAllReplayed, refused);
+        Assert.Contains("workspace 'brandus'", refusal, StringComparison.Ordinal);
+        Assert.Contains("workspace 'default'", refusal, StringComparison.Ordinal);
+        Assert.Contains("--force", refusal, StringComparison.Ordinal);
+        Assert.Equal(0, forced);
+        Assert.Contains($"replayed {moved.Id}", _out.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_UnreadableMessages_AreSkippedWithTheirProblemAndTheRestIsReplayed()
+    {
+        await using var rig = await DispatchRig.StartAsync(azurite);
+        var unreadable = await PoisonQueueKit.SendUnreadableAsync(rig);
+        var good = await PoisonQueueKit.SendDeadLetterAsync(rig, "http_400");
+
+        var exit = await Run("deadletter", "replay", "--connection", azurite.ConnectionString, "--queue", rig.Queue, "--all");
+
+        Assert.Equal(DeadLetterCommands.NotAllReplayed, exit);
+        Assert.Contains($"replayed {good.Id}", _out.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"1 replayed, {unreadable.Count} skipped", _out.ToString(), StringComparison.Ordinal);
+        Assert.Equal(unreadable.Count, _error.ToString().Split('\n').Count(l => l.StartsWith("skipped ", StringComparison.Ordinal)));
+        Assert.Contains("'attempt' must be a number", _error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_RunsOnTheAppsWiringAndLogs()
+    {
+        await using var rig = await DispatchRig.StartAsync(azurite);
+        var (bad, _) = await DeadLetterTwoAsync(rig);
+        var logs = new FakeLogCollector();
+        var console = new CliConsole(new StringReader(string.Empty), _out, _error, Environment.CurrentDirectory);
+        var root = new System.CommandLine.RootCommand { DeadLetterCommands.Create(console, logging: b => b.AddProvider(new FakeLoggerProvider(logs))) };
+
+        var exit = await root.Parse(["deadletter", "replay", "--connection", azurite.ConnectionString, "--queue", rig.Queue, "--id", bad.Id]).InvokeAsync();
+
+        Assert.Equal(0, exit);
+        var ids = logs.GetSnapshot().Select(r => r.Id.Id).ToList();
+        Assert.Contains(7000, ids);
+        Assert.Contains(3013, ids);
+        Assert.Contains(7004, ids);
+        Assert.DoesNotContain(logs.GetSnapshot(), r => r.Message.Contains("u-1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task List_SettingsFileValues_AreReadLikeTheApp()
+    {
+        await using var rig = await DispatchRig.StartAsync(azurite);
+        await DeadLetterTwoAsync(rig);
+        var dir = Directory.CreateTempSubdirectory("cli-").FullName;
+        try
+        {
+            var settings = Path.Combine(dir, "local.settings.json");
+            File.WriteAllText(settings, System.Text.Json.JsonSerializer.Serialize(new { Values = new Dictionary<string, string> { ["AzureWebJobsStorage"] = azurite.ConnectionString, ["Outbox__QueueName"] = rig.Queue } }));
+
+            var exit = await CliApp.RunAsync(["deadletter", "list"], new CliConsole(new StringReader(string.Empty), _out, _error, dir));
+
+            Assert.Equal(0, exit);
+            Assert.EndsWith("2 message(s)", _out.ToString().TrimEnd(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     private static async Task<(WebhookEnvelope Bad, WebhookEnvelope Missing)> DeadLetterTwoAsync(DispatchRig rig)

@@ -33,9 +33,37 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
+    public void HealthDetails_IsGetOnHealthDetailsAtFunctionLevel()
+    {
+        var trigger = HttpTrigger("HealthDetails");
+
+        Assert.Equal("health/details", trigger.GetProperty("route").GetString());
+        Assert.Equal("Function", trigger.GetProperty("authLevel").GetString());
+        Assert.Equal(["get"], Methods(trigger));
+    }
+
+    [Fact]
+    public void PoisonSweep_IsATimerEveryFiveMinutes()
+    {
+        var trigger = Assert.Single(Bindings("PoisonSweep"), b => b.GetProperty("type").GetString() == "timerTrigger");
+
+        Assert.Equal("0 */5 * * * *", trigger.GetProperty("schedule").GetString());
+        Assert.Equal(BrazeFunctions.Functions.PoisonSweepFunction.Schedule, trigger.GetProperty("schedule").GetString());
+    }
+
+    [Fact]
+    public void QueueProbe_IsATimerEveryMinute()
+    {
+        var trigger = Assert.Single(Bindings("QueueProbe"), b => b.GetProperty("type").GetString() == "timerTrigger");
+
+        Assert.Equal("0 * * * * *", trigger.GetProperty("schedule").GetString());
+        Assert.Equal(BrazeFunctions.Functions.QueueProbeFunction.Schedule, trigger.GetProperty("schedule").GetString());
+    }
+
+    [Fact]
     public void HttpFunctions_ReturnTheirResultAsTheHttpResponse()
     {
-        foreach (var name in new[] { "WebhookIngress", "Health" })
+        foreach (var name in new[] { "WebhookIngress", "Health", "HealthDetails" })
         {
             Assert.Contains(Bindings(name), b => b.GetProperty("type").GetString() == "http" && b.GetProperty("direction").GetString() == "Out");
         }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Http;
 using BrazeFunctions.Core.Ingress;
 using BrazeFunctions.Core.Storage;
@@ -37,12 +38,14 @@ internal static class FunctionCall
         return await ExecuteAsync(context, result);
     }
 
-    public static async Task<(int Status, JsonElement Body, HttpResponse Response)> GetHealthAsync(QueueHealthProbe probe)
+    /// <summary><c>GET /api/health</c>, or with <paramref name="details"/> <c>GET /api/health/details</c>.</summary>
+    public static async Task<(int Status, JsonElement Body, HttpResponse Response)> GetHealthAsync(QueueHealthProbe probe, RelayHealthReport report, bool details = false)
     {
         var context = new DefaultHttpContext();
         context.Request.Method = HttpMethods.Get;
-        context.Request.Path = "/api/health";
-        var result = await new HealthFunction(probe).Run(context.Request);
+        context.Request.Path = details ? "/api/health/details" : "/api/health";
+        var function = new HealthFunction(probe, report);
+        var result = details ? await function.Details(context.Request) : await function.Run(context.Request);
         return await ExecuteAsync(context, result);
     }
 

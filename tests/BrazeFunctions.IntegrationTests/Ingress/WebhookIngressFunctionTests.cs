@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using BrazeFunctions.Core.Ingress;
-using BrazeFunctions.Core.Storage;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 
@@ -165,32 +164,6 @@ public sealed class WebhookIngressFunctionTests(AzuriteFixture azurite)
         Assert.Equal("storage_unavailable", reply.GetProperty("error").GetString());
         Assert.Equal("45", response.Headers.RetryAfter.ToString());
         Assert.Contains(host.Logs.GetSnapshot(), r => r.Id.Id == 1003);
-    }
-
-    [Fact]
-    public async Task Health_QueueReachable_Is200()
-    {
-        var queue = NewQueueName();
-        await using var host = await StartAsync(queue);
-        var (status, body, _) = await FunctionCall.GetHealthAsync(host.Get<QueueHealthProbe>());
-
-        Assert.Equal(StatusCodes.Status200OK, status);
-        Assert.Equal("healthy", body.GetProperty("status").GetString());
-    }
-
-    [Fact]
-    public async Task Health_StorageDown_Is503WithReason()
-    {
-        await using var host = await RelayTestHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = AzuriteFixture.UnreachableConnectionString(FreePort.Next()),
-            ["Outbox:StorageMaxRetries"] = "0",
-        });
-        var (status, body, _) = await FunctionCall.GetHealthAsync(host.Get<QueueHealthProbe>());
-
-        Assert.Equal(StatusCodes.Status503ServiceUnavailable, status);
-        Assert.Equal("unhealthy", body.GetProperty("status").GetString());
-        Assert.Contains("braze-outbox", body.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     private const string IngressOptionsSecretHeader = "X-Relay-Secret";

@@ -68,7 +68,7 @@ public sealed class EnvelopeCodecTests
 
     [Theory]
     [InlineData("not json", "not JSON")]
-    [InlineData("[]", "not a JSON object")]
+    [InlineData("[]", "a JSON array, not an object")]
     [InlineData("{\"v\":2,\"id\":\"a\",\"route\":\"r\",\"receivedAt\":\"2026-11-29T09:30:00Z\",\"payload\":{}}", "version 2")]
     [InlineData("{\"v\":1,\"route\":\"r\",\"receivedAt\":\"2026-11-29T09:30:00Z\",\"payload\":{}}", "'id'")]
     [InlineData("{\"v\":1,\"id\":\"a\",\"route\":\"r\",\"receivedAt\":\"2026-11-29T09:30:00Z\"}", "'payload'")]
@@ -78,5 +78,61 @@ public sealed class EnvelopeCodecTests
         var ex = Assert.Throws<EnvelopeFormatException>(() => EnvelopeCodec.Deserialize(message));
 
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\"v\":\"1\",\"id\":\"a\",\"route\":\"r\",\"receivedAt\":\"2026-11-29T09:30:00Z\",\"payload\":{}}", "'v' must be a number, not a JSON string")]
+    [InlineData("{\"v\":1,\"id\":7,\"route\":\"r\",\"receivedAt\":\"2026-11-29T09:30:00Z\",\"payload\":{}}", "'id' must be a string, not a JSON number")]
+    [InlineData("{\"v\":1,\"id\":\"a\",\"route\":[],\"receivedAt\":\"2026-11-29T09:30:00Z\",\"payload\":{}}", "'route' must be a string, not a JSON array")]
+    [InlineData("{\"v\":1,\"id\":\"a\",\"route\":\"r\",\"receivedAt\":1764408600,\"payload\":{}}", "'receivedAt' must be a string, not a JSON number")]
+    [InlineData("{\"v\":1,\"id\":\"a\",\"route\":\"r\",\"receivedAt\":\"yesterday\",\"payload\":{}}", "'receivedAt' is not an ISO 8601 date")]
+    [InlineData("{\"v\":1,\"id\":\"a\",\"route\":\"r\",\"receivedAt\":\"2026-11-29T09:30:00Z\",\"attempt\":\"2\",\"payload\":{}}", "'attempt' must be a number, not a JSON string")]
+    [InlineData("{\"v\":1,\"id\":\"a\",\"route\":\"r\",\"receivedAt\":\"2026-11-29T09:30:00Z\",\"attempt\":1.5,\"payload\":{}}", "'attempt' is not a whole number")]
+    [InlineData("{\"v\":1,\"id\":\"a\",\"route\":\"r\",\"receivedAt\":\"2026-11-29T09:30:00Z\",\"attempt\":-1,\"payload\":{}}", "cannot be negative")]
+    [InlineData("{\"v\":1,\"id\":\"a\",\"route\":\"r\",\"receivedAt\":\"2026-11-29T09:30:00Z\",\"correlationId\":{},\"payload\":{}}", "'correlationId' must be a string, not a JSON object")]
+    [InlineData("{\"v\":1,\"id\":\"a\",\"route\":\"r\",\"receivedAt\":\"2026-11-29T09:30:00Z\",\"replayedAt\":true,\"payload\":{}}", "'replayedAt' must be a string, not a JSON boolean")]
+    [InlineData("{\"v\":1,\"id\":\"a\",\"route\":\"r\",\"receivedAt\":\"2026-11-29T09:30:00Z\",\"overrideClaim\":\"yes\",\"payload\":{}}", "'overrideClaim' must be true or false, not a JSON string")]
+    [InlineData("{\"v\":1,\"id\":\"a\",\"route\":\"r\",\"receivedAt\":\"2026-11-29T09:30:00Z\",\"payload\":[1]}", "'payload' is a JSON array, not an object")]
+    [InlineData("{\"v\":1,\"id\":\"\\ud800\",\"route\":\"r\",\"receivedAt\":\"2026-11-29T09:30:00Z\",\"payload\":{}}", "'id' is not valid text")]
+    [InlineData("{\"v\":1,\"id\":\"a\",\"route\":\"r\",\"receivedAt\":\"2026-11-29T09:3", "not JSON")]
+    public void Deserialize_FieldOfTheWrongKind_ThrowsEnvelopeFormatExceptionNamingTheField(string message, string expected)
+    {
+        var ex = Assert.Throws<EnvelopeFormatException>(() => EnvelopeCodec.Deserialize(message));
+
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deserialize_NestedDeeperThanTheLimit_ThrowsEnvelopeFormatException()
+    {
+        var deep = "{\"v\":1,\"id\":\"a\",\"route\":\"r\",\"receivedAt\":\"2026-11-29T09:30:00Z\",\"payload\":{\"x\":" + new string('[', 300) + new string(']', 300) + "}}";
+
+        var ex = Assert.Throws<EnvelopeFormatException>(() => EnvelopeCodec.Deserialize(deep));
+
+        Assert.Contains("deeper than 128", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deserialize_OptionalFieldsNullOrAbsent_ReadAsDefaults()
+    {
+        var envelope = EnvelopeCodec.Deserialize(
+            "{\"v\":1,\"id\":\"a\",\"route\":\"r\",\"receivedAt\":\"2026-11-29T09:30:00Z\",\"correlationId\":null,\"replayedAt\":null,\"overrideClaim\":false,\"payload\":{}}");
+
+        Assert.Null(envelope.CorrelationId);
+        Assert.Null(envelope.ReplayedAt);
+        Assert.False(envelope.OverrideClaim);
+        Assert.Equal(0, envelope.Attempt);
+    }
+
+    [Fact]
+    public void SerializeThenDeserialize_ReplayFields_RoundTripAndMoveTheAgeClock()
+    {
+        var replayed = Sample with { ReplayedAt = Sample.ReceivedAt.AddDays(3), OverrideClaim = true };
+
+        var copy = EnvelopeCodec.Deserialize(new BinaryData(EnvelopeCodec.Serialize(replayed)));
+
+        Assert.Equal(replayed, copy);
+        Assert.Equal(Sample.ReceivedAt, copy.ReceivedAt);
+        Assert.Equal(replayed.ReplayedAt, copy.AgeClockStart);
     }
 }

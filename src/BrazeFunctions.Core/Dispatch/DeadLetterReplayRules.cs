@@ -1,0 +1,65 @@
+using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Templates;
+
+namespace BrazeFunctions.Core.Dispatch;
+
+/// <summary>How a replay treats the dead letters it selected.</summary>
+/// <param name="DryRun">List what would be replayed; change nothing.</param>
+/// <param name="IncludeAmbiguous">Also replay dead letters whose outcome at Braze is unknown (<c>ambiguous_outcome</c>), overriding their delivery claim.</param>
+/// <param name="Force">Replay dead letters whose recorded workspace differs from the one their route's template names now.</param>
+public sealed record ReplayOptions(bool DryRun = false, bool IncludeAmbiguous = false, bool Force = false);
+
+/// <summary>What to do with one selected dead letter: replay this envelope, or skip it for this reason.</summary>
+public sealed record ReplayDecision(WebhookEnvelope? Envelope, string? Problem, bool Ambiguous)
+{
+    public static ReplayDecision Skip(string problem, bool ambiguous = false) => new(null, problem, ambiguous);
+}
+
+/// <summary>
+/// The rules a replay applies to each selected dead letter, in order: it needs a readable envelope; an ambiguous outcome
+/// (or a reason nobody can read, which might be one) needs <see cref="ReplayOptions.IncludeAmbiguous"/>; its route needs a
+/// template; its recorded workspace must match the template's current one unless <see cref="ReplayOptions.Force"/>. The
+/// replayed envelope starts a fresh expiry clock (<see cref="WebhookEnvelope.ReplayedAt"/>), keeps its original
+/// <see cref="WebhookEnvelope.ReceivedAt"/> and starts again at attempt 0.
+/// </summary>
+public static class DeadLetterReplayRules
+{
+    public const string AmbiguousOutcome = "ambiguous_outcome";
+
+    /// <summary>Decides one dead letter; <paramref name="workspaceOf"/> gives the workspace a route's template names now (null: no template).</summary>
+    public static ReplayDecision Decide(PoisonEntry entry, ReplayOptions options, Func<string, string?> workspaceOf, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(workspaceOf);
+        if (entry.Envelope is not { } envelope)
+        {
+            return ReplayDecision.Skip(entry.Problem ?? "no readable envelope");
+        }
+
+        var reasonUnreadable = entry.Kind == PoisonKind.DeadLetter && entry.Reason is null;
+        var ambiguous = reasonUnreadable || string.Equals(entry.Reason?.Code, AmbiguousOutcome, StringComparison.Ordinal);
+        if (ambiguous && !options.IncludeAmbiguous)
+        {
+            return ReplayDecision.Skip(
+                (reasonUnreadable ? $"its reason cannot be read ({entry.Problem}), so Braze may already have applied it" : "its outcome at Braze is unknown (ambiguous_outcome): Braze may already have applied it")
+                + "; check in Braze, then replay it with --include-ambiguous (a counter may count twice)",
+                ambiguous: true);
+        }
+
+        if (workspaceOf(envelope.Route) is not { } current)
+        {
+            return ReplayDecision.Skip($"route '{envelope.Route}' has no template now, so it would be dead-lettered again");
+        }
+
+        // A dead letter written before workspaces existed went to the default one; a bare host copy has no record at all.
+        var recorded = entry.Reason is { } reason ? reason.Workspace ?? WebhookTemplate.DefaultWorkspace : null;
+        if (recorded is not null && !string.Equals(recorded, current, StringComparison.Ordinal) && !options.Force)
+        {
+            return ReplayDecision.Skip(
+                $"it was dead-lettered for workspace '{recorded}', but route '{envelope.Route}' now sends to workspace '{current}'; replay it with --force to send it to '{current}'");
+        }
+
+        return new ReplayDecision(envelope with { Attempt = 0, ReplayedAt = now, OverrideClaim = ambiguous }, null, ambiguous);
+    }
+}

@@ -1,0 +1,30 @@
+using BrazeFunctions.Core.Diagnostics;
+using BrazeFunctions.Core.Dispatch;
+using BrazeFunctions.Core.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace BrazeFunctions.Core;
+
+/// <summary>Registers what operators and timers use: the dead-letter store and sweep, the queue probe and the health report.</summary>
+public static class OperationsServiceCollectionExtensions
+{
+    /// <summary>
+    /// The dead-letter store (list, replay), the poison sweep, the queue probe and its gauges, the <c>queues</c> health check
+    /// and the report of every <see cref="IRelayHealthCheck"/>. The Function App and the CLI share this wiring.
+    /// </summary>
+    public static IServiceCollection AddRelayOperations(this IServiceCollection services)
+    {
+        services.AddRelayStorage();
+        services.AddRelayTemplates();
+        services.TryAddSingleton<RouteWorkspaces>();
+        services.TryAddSingleton<DeadLetterStore>();
+        services.TryAddSingleton<DeadLetterSweeper>();
+        services.TryAddSingleton<QueueInspector>();
+        services.TryAddSingleton<QueueMetrics>();
+        services.TryAddSingleton<QueueMonitor>();
+        services.TryAddSingleton<RelayHealthReport>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRelayHealthCheck, QueuesHealthCheck>());
+        return services;
+    }
+}

@@ -1,0 +1,40 @@
+using BrazeFunctions.Core.Diagnostics;
+
+namespace BrazeFunctions.Core.Storage;
+
+/// <summary>
+/// The <c>queues</c> entry of <c>GET /api/health/details</c>: the outbox and the poison queue, each with its name, whether it
+/// exists, its approximate depth and the age of its first visible message. Healthy when storage answers for both; a backlog
+/// is reported, not judged (the alerts on <c>relay.queue.*</c> do that). Never creates a queue.
+/// </summary>
+internal sealed class QueuesHealthCheck(RelayQueues queues, QueueInspector inspector) : IRelayHealthCheck
+{
+    public string Name => "queues";
+
+    public async Task<RelayHealthResult> CheckAsync(CancellationToken cancellationToken)
+    {
+        var data = new Dictionary<string, object?>(StringComparer.Ordinal);
+        var problems = new List<string>();
+        foreach (var (role, queue) in new[] { ("outbox", queues.Outbox), ("poison", queues.Poison) })
+        {
+            try
+            {
+                var snapshot = await inspector.InspectAsync(queue, cancellationToken).ConfigureAwait(false);
+                data[role] = new Dictionary<string, object?>(StringComparer.Ordinal)
+                {
+                    ["queue"] = snapshot.Queue,
+                    ["exists"] = snapshot.Exists,
+                    ["approximateMessages"] = snapshot.ApproximateCount,
+                    ["oldestAgeSeconds"] = snapshot.OldestAge is { } age ? Math.Round(age.TotalSeconds, 1) : null,
+                };
+            }
+            catch (Exception ex) when (StorageFailure.Is(ex))
+            {
+                problems.Add($"queue '{queue.Name}' {StorageFailure.Describe(ex)}");
+                data[role] = new Dictionary<string, object?>(StringComparer.Ordinal) { ["queue"] = queue.Name };
+            }
+        }
+
+        return new RelayHealthResult(problems.Count == 0, problems.Count == 0 ? null : string.Join("; ", problems), data);
+    }
+}

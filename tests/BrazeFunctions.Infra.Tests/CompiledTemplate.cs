@@ -1,20 +1,17 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace BrazeFunctions.Tests.Infra;
+namespace BrazeFunctions.Infra.Tests;
 
 /// <summary>
-/// The ARM JSON that infra/build.sh compiles from infra/main.bicep, read as data. Expressions stay strings; the only
-/// thing followed is a whole-value <c>[parameters('x')]</c> or <c>[variables('x')]</c> reference, so a test can see
-/// which literal a setting or a queue name ends up with without evaluating ARM.
+/// The ARM JSON compiled from infra/main.bicep (by <see cref="InfraBuild"/>), read as data. Expressions stay strings;
+/// the only thing followed is a whole-value <c>[parameters('x')]</c> or <c>[variables('x')]</c> reference, so a test
+/// can see the structure of the template: which module receives what, which parameters are secure. Values after
+/// evaluation are the business of <see cref="DeploymentSnapshot"/>.
 /// </summary>
 internal sealed partial class CompiledTemplate
 {
-    public const string RelativePath = "infra/out/main.json";
-
-    private static readonly Lazy<CompiledTemplate> Instance = new(LoadFromRepository);
-
-    private CompiledTemplate(string repositoryRoot, JsonObject root)
+    public CompiledTemplate(string repositoryRoot, JsonObject root)
     {
         RepositoryRoot = repositoryRoot;
         Root = new ArmScope("main", root, ParameterValues: null, Parent: null);
@@ -30,43 +27,14 @@ internal sealed partial class CompiledTemplate
     /// <summary>Every resource of the template and of its nested (module) deployments.</summary>
     public IReadOnlyList<ArmResource> Resources { get; }
 
-    public static CompiledTemplate Load() => Instance.Value;
-
     public IEnumerable<ArmResource> OfType(string type) =>
         Resources.Where(r => string.Equals(r.Type, type, StringComparison.OrdinalIgnoreCase));
 
     public ArmResource Single(string type)
     {
         var matches = OfType(type).ToList();
-        Assert.True(matches.Count == 1, $"Expected exactly one '{type}' in {RelativePath}, found {matches.Count}.");
+        Assert.True(matches.Count == 1, $"Expected exactly one '{type}' in the compiled template, found {matches.Count}.");
         return matches[0];
-    }
-
-    public static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "BrazeFunctions.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"BrazeFunctions.sln was not found above {AppContext.BaseDirectory}.");
-    }
-
-    private static CompiledTemplate LoadFromRepository()
-    {
-        var root = FindRepositoryRoot();
-        var path = Path.Combine(root, RelativePath);
-        if (!File.Exists(path))
-        {
-            Assert.Fail($"{RelativePath} does not exist: the infrastructure has not been compiled. Run `bash infra/build.sh` from the repository root first (.ci/run does).");
-        }
-
-        var json = JsonNode.Parse(File.ReadAllText(path))?.AsObject()
-            ?? throw new InvalidOperationException($"{path} is not a JSON object.");
-        return new CompiledTemplate(root, json);
     }
 
     private static void Collect(ArmScope scope, List<ArmResource> into)

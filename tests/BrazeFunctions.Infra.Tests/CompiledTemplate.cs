@@ -1,26 +1,21 @@
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 
 namespace BrazeFunctions.Infra.Tests;
 
 /// <summary>
-/// The ARM JSON compiled from infra/main.bicep (by <see cref="InfraBuild"/>), read as data. Expressions stay strings;
-/// the only thing followed is a whole-value <c>[parameters('x')]</c> or <c>[variables('x')]</c> reference, so a test
-/// can see the structure of the template: which module receives what, which parameters are secure. Values after
-/// evaluation are the business of <see cref="DeploymentSnapshot"/>.
+/// The ARM JSON compiled from infra/main.bicep (by <see cref="InfraBuild"/>), read as data: the structure of the
+/// template, such as which module receives what and which parameters are secure. Expressions stay strings; values
+/// after evaluation are the business of <see cref="DeploymentSnapshot"/>.
 /// </summary>
-internal sealed partial class CompiledTemplate
+internal sealed class CompiledTemplate
 {
-    public CompiledTemplate(string repositoryRoot, JsonObject root)
+    public CompiledTemplate(JsonObject root)
     {
-        RepositoryRoot = repositoryRoot;
-        Root = new ArmScope("main", root, ParameterValues: null, Parent: null);
+        Root = new ArmScope("main", root, ParameterValues: null);
         var resources = new List<ArmResource>();
         Collect(Root, resources);
         Resources = resources;
     }
-
-    public string RepositoryRoot { get; }
 
     public ArmScope Root { get; }
 
@@ -45,8 +40,7 @@ internal sealed partial class CompiledTemplate
             into.Add(resource);
             if (resource.Type == "Microsoft.Resources/deployments" && node["properties"]?["template"] is JsonObject nested)
             {
-                var values = node["properties"]?["parameters"] as JsonObject;
-                Collect(new ArmScope(resource.Name, nested, values, scope), into);
+                Collect(new ArmScope(resource.Name, nested, node["properties"]?["parameters"] as JsonObject), into);
             }
         }
     }
@@ -58,55 +52,11 @@ internal sealed partial class CompiledTemplate
         JsonObject symbolic => symbolic.Select(p => p.Value).OfType<JsonObject>(),
         _ => [],
     };
-
-    [GeneratedRegex(@"^\[parameters\('(?<name>[^']+)'\)\]$")]
-    internal static partial Regex WholeParameter();
-
-    [GeneratedRegex(@"^\[variables\('(?<name>[^']+)'\)\]$")]
-    internal static partial Regex WholeVariable();
-
-    [GeneratedRegex(@"variables\('(?<name>[^']+)'\)")]
-    internal static partial Regex AnyVariable();
-
-    [GeneratedRegex(@"parameters\('(?<name>[^']+)'\)\)\]$")]
-    internal static partial Regex TrailingParameter();
 }
 
 /// <summary>One template (the root or a module's nested template) with the parameter values its parent passes.</summary>
-internal sealed record ArmScope(string Name, JsonObject Template, JsonObject? ParameterValues, ArmScope? Parent)
+internal sealed record ArmScope(string Name, JsonObject Template, JsonObject? ParameterValues)
 {
-    /// <summary>
-    /// The literal a value ends up as when it is a literal or a chain of whole parameter/variable references;
-    /// null for anything computed (a function call other than those references).
-    /// </summary>
-    public string? ResolveLiteral(JsonNode? node)
-    {
-        if (node is not JsonValue value || !value.TryGetValue<string>(out var text))
-        {
-            return node is JsonValue other ? other.ToJsonString() : null;
-        }
-
-        if (!text.StartsWith('[') || text.StartsWith("[[", StringComparison.Ordinal))
-        {
-            return text.StartsWith("[[", StringComparison.Ordinal) ? text[1..] : text;
-        }
-
-        var parameter = CompiledTemplate.WholeParameter().Match(text);
-        if (parameter.Success)
-        {
-            var name = parameter.Groups["name"].Value;
-            if (ParameterValues?[name] is JsonObject passed)
-            {
-                return Parent?.ResolveLiteral(passed["value"]);
-            }
-
-            return ResolveLiteral(Template["parameters"]?[name]?["defaultValue"]);
-        }
-
-        var variable = CompiledTemplate.WholeVariable().Match(text);
-        return variable.Success ? ResolveLiteral(Template["variables"]?[variable.Groups["name"].Value]) : null;
-    }
-
     /// <summary>The raw expression a module parameter receives from the parent template.</summary>
     public string? PassedValue(string parameterName) => ParameterValues?[parameterName]?["value"]?.ToString();
 }

@@ -98,7 +98,7 @@ public sealed partial class InfraBuild : IAsyncLifetime
         var built = await build.ConfigureAwait(false);
         buildOutput = built.Output;
         Assert.True(built.ExitCode == 0, $"bicep build infra/main.bicep failed:\n{built.Output}");
-        template = new CompiledTemplate(RepositoryRoot, ParseObject(Path.Combine(workDirectory.FullName, "main.json")));
+        template = new CompiledTemplate(ParseObject(Path.Combine(workDirectory.FullName, "main.json")));
 
         var builtParams = await buildParams.ConfigureAwait(false);
         Assert.True(builtParams.ExitCode == 0, $"bicep build-params infra/main.bicepparam failed:\n{builtParams.Output}");

@@ -302,6 +302,29 @@ public sealed partial class CompiledTemplateTests(InfraBuild build)
     }
 
     [Fact]
+    public void ParametersFile_WithoutEnvironment_UsesTheTemplateDefaults()
+    {
+        // main.bicepparam repeats each default in its readEnvironmentVariable() fallback; the two must not drift apart,
+        // or azd and a plain template deployment behave differently.
+        var declared = build.Template.Root.Template["parameters"]!.AsObject();
+        var values = build.ParametersFile["parameters"]!.AsObject();
+        var compared = 0;
+        foreach (var (name, value) in values)
+        {
+            var fallback = declared[name]?["defaultValue"];
+            if (fallback is null)
+            {
+                continue; // environmentName and location: required by the template, defaulted by the parameters file only
+            }
+
+            Assert.True(JsonNode.DeepEquals(fallback, value?["value"]), $"{name}: main.bicepparam falls back to {value?["value"]?.ToJsonString()}, main.bicep to {fallback.ToJsonString()}.");
+            compared++;
+        }
+
+        Assert.True(compared >= 15, $"Only {compared} parameters compared.");
+    }
+
+    [Fact]
     public void BuildScript_UnsetsEverySecretEnvironmentVariableOfTheParametersFile()
     {
         var script = File.ReadAllText(Path.Combine(build.RepositoryRoot, "infra", "build.sh"));

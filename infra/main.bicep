@@ -185,6 +185,7 @@ var checkedWorkspaces = empty(workspaceProblems)
 var checkedBrazeApiKey = singleWorkspaceForm && empty(brazeApiKey)
   ? fail('brazeRestEndpoint is set but brazeApiKey is empty: set BRAZE_API_KEY (azd env set BRAZE_API_KEY ...) or pass brazeApiKey=... to the deployment.')
   : brazeApiKey
+
 module identity 'modules/identity.bicep' = {
   name: 'identity'
   params: {
@@ -242,10 +243,7 @@ module keyVault 'modules/keyvault.bicep' = {
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
     brazeApiKey: checkedBrazeApiKey
     storeBrazeApiKey: singleWorkspaceForm
-    workspaceSecrets: map(checkedWorkspaces, w => {
-      name: w.name
-      secretName: w.secretName
-    })
+    workspaceSecrets: checkedWorkspaces
     // Checked against the workspaces inside the module, where What-If and the tests can still expand the rest.
     workspaceApiKeys: brazeWorkspaceApiKeys
     ingressSharedSecret: ingressSharedSecret
@@ -261,9 +259,7 @@ module privateEndpoints 'modules/privateendpoints.bicep' = if (vnetEnabled) {
     location: location
     tags: tags
     namePrefix: '${prefix}-${token}'
-    #disable-next-line what-if-short-circuiting
     virtualNetworkId: network!.outputs.id
-    #disable-next-line what-if-short-circuiting
     subnetId: network!.outputs.privateEndpointSubnetId
     storageAccountId: storage.outputs.id
     keyVaultId: keyVault.outputs.id
@@ -315,17 +311,12 @@ module functionApp 'modules/functionapp.bicep' = {
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
     brazeRestEndpoint: brazeRestEndpoint
     brazeApiKeyUri: keyVault.outputs.brazeApiKeyUri
-    brazeWorkspaces: map(checkedWorkspaces, w => {
-      name: w.name
-      restEndpoint: w.restEndpoint
-      secretName: w.secretName
-    })
+    brazeWorkspaces: checkedWorkspaces
     keyVaultUri: keyVault.outputs.uri
     ingressSecretUri: keyVault.outputs.ingressSecretUri
     ingressNextSecretUri: keyVault.outputs.ingressNextSecretUri
     ingressHeaderName: ingressHeaderName
     ingressAllowedCidrs: ingressAllowedCidrs
-    #disable-next-line what-if-short-circuiting
     virtualNetworkSubnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB

@@ -35,7 +35,7 @@ param brazeApiKey string
 @description('Whether the single-workspace key is given. A plain bool, so outputs never depend on the secret value.')
 param storeBrazeApiKey bool
 
-@description('Named workspaces: [{name, secretName}], one secret each.')
+@description('Named workspaces: [{name, secretName, ...}], one secret each.')
 param workspaceSecrets array
 
 @secure()

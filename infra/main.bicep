@@ -93,7 +93,7 @@ param instanceMemoryMB int = 2048
 @description('Private mode: storage (blob, queue, table) and Key Vault only behind private endpoints with private DNS zones, public network access off, the app on VNet integration.')
 param vnetEnabled bool = false
 
-@description('Address space of the virtual network created in private mode (/24 or larger): the first /24 holds the private endpoints, the second the app\'s delegated integration subnet.')
+@description('Address space of the virtual network created in private mode (/23 or larger): the first /24 holds the private endpoints, the second the app\'s delegated integration subnet.')
 param vnetAddressPrefix string = '10.0.0.0/16'
 
 @description('CIDR ranges allowed to call the app (e.g. Braze\'s egress ranges for your instance, see docs/deploy.md); empty leaves the ingress open. The SCM site is not affected; Application Insights availability tests stay allowed.')

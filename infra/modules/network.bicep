@@ -10,7 +10,7 @@ param location string
 @description('Tags for the network.')
 param tags object
 
-@description('Address space (/24 or larger); the first /24 holds the private endpoints, the second the app integration subnet.')
+@description('Address space (/23 or larger); the first /24 holds the private endpoints, the second the app integration subnet.')
 param addressPrefix string
 
 resource vnet 'Microsoft.Network/virtualNetworks@2025-05-01' = {

@@ -54,7 +54,7 @@ for file in "${param_files[@]}"; do
   mkdir -p "$(dirname "$target")"
   echo "infra: build-params $file -> $target"
   # Secrets read by readEnvironmentVariable() must never land in build output, even a git-ignored one.
-  run env -u BRAZE_API_KEY -u RELAY_INGRESS_SECRET "$bicep" build-params "$file" --outfile "$target"
+  run env -u BRAZE_API_KEY -u RELAY_INGRESS_SECRET -u RELAY_INGRESS_NEXT_SECRET -u RELAY_BRAZE_WORKSPACE_API_KEYS "$bicep" build-params "$file" --outfile "$target"
 done
 if [[ ${#param_files[@]} -gt 0 ]]; then
   echo "infra: lint ${#param_files[@]} parameters file(s)"

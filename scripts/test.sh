@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: installs Azurite (npm ci), restores and builds with warnings as errors, builds
-# and lints infra/ with the Bicep CLI, runs the unit and integration tests (the integration tests start and stop their
-# own Azurite on free ports), and ends with the line "N passed, N failed" counted from the test results.
+# and lints infra/ with the Bicep CLI, runs the unit, infrastructure and integration tests (the infrastructure tests
+# compile the Bicep they check themselves; the integration tests start and stop their own Azurite on free ports), and
+# ends with the line "N passed, N failed" counted from the test results.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -25,12 +26,13 @@ echo "==> dotnet build ($configuration, warnings as errors)"
 # WorkerExtensions build on NU1603, which Directory.Build.props deliberately leaves a warning.
 dotnet build BrazeFunctions.sln --no-restore -c "$configuration"
 
-echo "==> infra: bicep build + lint (the infrastructure tests read its compiled ARM JSON)"
+echo "==> infra: bicep build + lint of every file under infra/"
 bash infra/build.sh
 
 rm -rf "$results"
 status=0
-for project in tests/BrazeFunctions.Tests tests/BrazeFunctions.IntegrationTests; do
+projects=(tests/BrazeFunctions.Tests tests/BrazeFunctions.Infra.Tests tests/BrazeFunctions.IntegrationTests)
+for project in "${projects[@]}"; do
   name="$(basename "$project")"
   echo "==> dotnet test $name"
   dotnet test "$project" --no-build -c "$configuration" \
@@ -51,8 +53,8 @@ for trx in "$results"/*.trx; do
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0} + ${e:-0}))
 done
-if [ "$found" -lt 2 ]; then
-  echo "expected 2 test result files, found $found" >&2
+if [ "$found" -lt "${#projects[@]}" ]; then
+  echo "expected ${#projects[@]} test result files, found $found" >&2
   status=1
 fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then

@@ -1,0 +1,143 @@
+namespace BrazeFunctions.Infra.Tests;
+
+/// <summary>
+/// Defence in depth (issue 10, item 9): private mode with private endpoints for blob, queue, table and Key Vault,
+/// diagnostic settings to Log Analytics, and the ingress allow-list on the main site.
+/// </summary>
+[Collection(InfraCollection.Name)]
+public sealed class NetworkTemplateTests(InfraBuild build)
+{
+    private static readonly string[] PrivateGroups = ["blob", "queue", "table", "vault"];
+
+    [Fact]
+    public void PrivateMode_TwoWorkspacesPrivate_PutsBlobQueueTableAndKeyVaultBehindPrivateEndpoints()
+    {
+        var snapshot = build.Snapshot("two-workspaces-private");
+        var vnet = snapshot.Single("Microsoft.Network/virtualNetworks");
+        var endpoints = snapshot.OfType("Microsoft.Network/privateEndpoints").ToList();
+        var zones = snapshot.OfType("Microsoft.Network/privateDnsZones").ToList();
+        var links = snapshot.OfType("Microsoft.Network/privateDnsZones/virtualNetworkLinks").ToList();
+        var zoneGroups = snapshot.OfType("Microsoft.Network/privateEndpoints/privateDnsZoneGroups").ToList();
+        var storage = snapshot.Single("Microsoft.Storage/storageAccounts");
+        var vault = snapshot.Single("Microsoft.KeyVault/vaults");
+
+        var groups = endpoints.Select(e => e.Properties!["privateLinkServiceConnections"]![0]!["properties"]!["groupIds"]![0]!.GetValue<string>()).Order(StringComparer.Ordinal);
+        Assert.Equal(PrivateGroups, groups);
+        foreach (var endpoint in endpoints)
+        {
+            var connection = endpoint.Properties!["privateLinkServiceConnections"]![0]!["properties"]!;
+            var target = connection["groupIds"]![0]!.GetValue<string>() == "vault" ? vault.Id : storage.Id;
+            Assert.Equal(target, connection["privateLinkServiceId"]?.GetValue<string>());
+            Assert.Equal($"{vnet.Id}/subnets/private-endpoints", endpoint.Properties["subnet"]?["id"]?.GetValue<string>());
+        }
+
+        // Each service's private DNS zone is linked to the VNet and registered by its endpoint's zone group, so the
+        // public host names resolve to the private addresses from inside.
+        Assert.Equal(4, zones.Count);
+        Assert.All(new[] { "privatelink.blob.", "privatelink.queue.", "privatelink.table.", "'.vault.', '.vaultcore.'" },
+            zone => Assert.Contains(zones, z => z.Name.Contains(zone, StringComparison.Ordinal)));
+        Assert.Equal(4, links.Count);
+        Assert.All(links, l => Assert.Equal(vnet.Id, l.Properties?["virtualNetwork"]?["id"]?.GetValue<string>()));
+        Assert.Equal(4, zoneGroups.Count);
+
+        Assert.Equal("Disabled", storage.Properties?["publicNetworkAccess"]?.GetValue<string>());
+        Assert.Equal("Deny", storage.Properties?["networkAcls"]?["defaultAction"]?.GetValue<string>());
+        Assert.Equal("Disabled", vault.Properties?["publicNetworkAccess"]?.GetValue<string>());
+        Assert.Equal("Deny", vault.Properties?["networkAcls"]?["defaultAction"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public void PrivateMode_TwoWorkspacesPrivate_IntegratesTheAppIntoADelegatedSubnet()
+    {
+        var snapshot = build.Snapshot("two-workspaces-private");
+        var vnet = snapshot.Single("Microsoft.Network/virtualNetworks");
+        var site = snapshot.Single("Microsoft.Web/sites");
+
+        Assert.Equal("10.42.0.0/16", vnet.Properties?["addressSpace"]?["addressPrefixes"]?[0]?.GetValue<string>());
+        var subnets = vnet.Properties!["subnets"]!.AsArray().ToDictionary(s => s!["name"]!.GetValue<string>(), s => s!["properties"]!);
+        Assert.Equal("10.42.0.0/24", subnets["private-endpoints"]["addressPrefix"]?.GetValue<string>());
+        Assert.Equal("10.42.1.0/24", subnets["app"]["addressPrefix"]?.GetValue<string>());
+        // Flex Consumption integrates through a subnet delegated to Microsoft.App/environments.
+        Assert.Equal("Microsoft.App/environments", subnets["app"]["delegations"]?[0]?["properties"]?["serviceName"]?.GetValue<string>());
+        Assert.Equal($"{vnet.Id}/subnets/app", site.Properties?["virtualNetworkSubnetId"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public void PublicMode_MainParameters_CreatesNoNetworkAndLeavesStorageAndKeyVaultReachable()
+    {
+        var snapshot = build.Snapshot(InfraBuild.MainParameters);
+
+        Assert.Empty(snapshot.OfType("Microsoft.Network/virtualNetworks"));
+        Assert.Empty(snapshot.OfType("Microsoft.Network/privateEndpoints"));
+        Assert.Null(snapshot.Single("Microsoft.Web/sites").Properties?["virtualNetworkSubnetId"]);
+        foreach (var type in new[] { "Microsoft.Storage/storageAccounts", "Microsoft.KeyVault/vaults" })
+        {
+            var resource = snapshot.Single(type);
+            Assert.Equal("Enabled", resource.Properties?["publicNetworkAccess"]?.GetValue<string>());
+            Assert.Equal("Allow", resource.Properties?["networkAcls"]?["defaultAction"]?.GetValue<string>());
+        }
+
+        Assert.False(build.Template.Root.Template["parameters"]?["vnetEnabled"]?["defaultValue"]?.GetValue<bool>());
+        Assert.Equal("RELAY_VNET_ENABLED", build.EnvironmentVariablesByParameter["vnetEnabled"]);
+    }
+
+    [Fact]
+    public void DiagnosticSettings_EveryScenario_SendKeyVaultAuditStorageAndAppLogsToLogAnalytics()
+    {
+        foreach (var scenario in new[] { InfraBuild.MainParameters, "two-workspaces-private" })
+        {
+            var snapshot = build.Snapshot(scenario);
+            var workspace = snapshot.Single("Microsoft.OperationalInsights/workspaces");
+            var settings = snapshot.OfType("Microsoft.Insights/diagnosticSettings").ToList();
+            Assert.Equal(5, settings.Count);
+            Assert.All(settings, s => Assert.Equal(workspace.Id, s.Properties?["workspaceId"]?.GetValue<string>()));
+
+            var vaultLogs = snapshot.DiagnosticSettingOn(snapshot.Single("Microsoft.KeyVault/vaults").Id).Properties!["logs"]!.AsArray();
+            Assert.Equal("audit", Assert.Single(vaultLogs)!["categoryGroup"]?.GetValue<string>());
+
+            var site = snapshot.Single("Microsoft.Web/sites");
+            var appLogs = snapshot.DiagnosticSettingOn(site.Id).Properties!;
+            Assert.Equal("allLogs", Assert.Single(appLogs["logs"]!.AsArray())!["categoryGroup"]?.GetValue<string>());
+            Assert.Equal("AllMetrics", Assert.Single(appLogs["metrics"]!.AsArray())!["category"]?.GetValue<string>());
+
+            var storage = snapshot.Single("Microsoft.Storage/storageAccounts");
+            foreach (var service in new[] { "blobServices", "queueServices", "tableServices" })
+            {
+                var categories = snapshot.DiagnosticSettingOn($"{storage.Id}/{service}/default").Properties!["logs"]!.AsArray()
+                    .Select(l => l!["category"]!.GetValue<string>()).Order(StringComparer.Ordinal).ToList();
+                // Reads (queue polling, host leases) are opt-in; writes and deletes are always audited.
+                var expected = scenario == InfraBuild.MainParameters ? new[] { "StorageDelete", "StorageWrite" } : ["StorageDelete", "StorageRead", "StorageWrite"];
+                Assert.Equal(expected, categories);
+            }
+        }
+    }
+
+    [Fact]
+    public void IngressAllowList_TwoWorkspacesPrivate_AdmitsTheRangesAndAvailabilityTestsOnTheMainSiteOnly()
+    {
+        var siteConfig = build.Snapshot("two-workspaces-private").Single("Microsoft.Web/sites").Properties!["siteConfig"]!;
+        var rules = siteConfig["ipSecurityRestrictions"]!.AsArray();
+
+        Assert.Equal("Deny", siteConfig["ipSecurityRestrictionsDefaultAction"]?.GetValue<string>());
+        Assert.All(rules, r => Assert.Equal("Allow", r!["action"]?.GetValue<string>()));
+        var availability = Assert.Single(rules, r => r!["tag"]?.GetValue<string>() == "ServiceTag");
+        Assert.Equal("ApplicationInsightsAvailability", availability!["ipAddress"]?.GetValue<string>());
+        // Ranges are normalised (host bits cleared), in the given order after the availability rule.
+        Assert.Equal(["52.58.142.242/32", "203.0.113.0/24"], rules.Where(r => r!["tag"] is null).Select(r => r!["ipAddress"]!.GetValue<string>()));
+        Assert.Equal(rules.Count, rules.Select(r => r!["priority"]!.GetValue<int>()).Distinct().Count());
+        // The SCM site (deployments) keeps its own, unrestricted rules.
+        Assert.False(siteConfig["scmIpSecurityRestrictionsUseMain"]?.GetValue<bool>());
+        Assert.Null(siteConfig["scmIpSecurityRestrictions"]);
+        Assert.Null(siteConfig["scmIpSecurityRestrictionsDefaultAction"]);
+    }
+
+    [Fact]
+    public void IngressAllowList_MainParameters_LeavesTheIngressOpen()
+    {
+        var siteConfig = build.Snapshot(InfraBuild.MainParameters).Single("Microsoft.Web/sites").Properties!["siteConfig"]!;
+
+        Assert.Equal("Allow", siteConfig["ipSecurityRestrictionsDefaultAction"]?.GetValue<string>());
+        Assert.Empty(siteConfig["ipSecurityRestrictions"]!.AsArray());
+        Assert.Equal("RELAY_INGRESS_ALLOWED_CIDRS", build.EnvironmentVariablesByParameter["ingressAllowedCidrs"]);
+    }
+}

@@ -41,6 +41,7 @@ public static class DispatchServiceCollectionExtensions
         services.TryAddSingleton<BrazeClient>();
         services.TryAddSingleton<SharedPacingStore>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRelayHealthCheck, SharedPacingStore>(sp => sp.GetRequiredService<SharedPacingStore>()));
+        services.TryAddSingleton<CredentialGate>();
         services.TryAddSingleton<RateLimitPacer>();
         services.TryAddSingleton<DeliveryClaims>();
         services.TryAddSingleton<UsersTrackCaps>();

@@ -131,10 +131,10 @@ internal sealed class BatchSender
         var ticket = state.TakeTicket();
         if (ticket is null)
         {
-            var decision = await _pacer.AcquireAsync(key, _options.Value.ShortRateLimitWait, state.CancellationToken).ConfigureAwait(false);
+            var decision = await _pacer.AcquireAsync(key, first.Endpoint, _options.Value.ShortRateLimitWait, state.CancellationToken).ConfigureAwait(false);
             if (decision.Ticket is null)
             {
-                return new RequestAttempt(state, null, null, RetryInPlace: false, Hold: decision.Hold);
+                return new RequestAttempt(state, null, null, RetryInPlace: false, Hold: decision.Hold) { HoldReason = decision.HoldReason };
             }
 
             ticket = decision.Ticket;
@@ -221,7 +221,7 @@ internal sealed class BatchSender
         if (attempt.Response is not { } response)
         {
             var hold = attempt.Hold ?? _options.Value.RateLimitFallbackWait;
-            items.ForEach(i => i.Finish(new DeliveryReport.RateLimited(hold, null)));
+            items.ForEach(i => i.Finish(attempt.HoldReason == "credential" ? new DeliveryReport.CredentialPaused(hold, null) : new DeliveryReport.RateLimited(hold, null)));
             return 0;
         }
 
@@ -251,6 +251,14 @@ internal sealed class BatchSender
             case BrazeOutcomeKind.Transient:
                 items.ForEach(i => i.Finish(new DeliveryReport.Failed(response, response.IsAmbiguous)));
                 return 0;
+        }
+
+        if (response.StatusCode is 401 or 403)
+        {
+            // The key (or its permission) was refused: every message waits for the credential pause, none is its fault.
+            var paused = _pacer.CredentialPausedFor(items[0].Workspace.Name, items[0].Endpoint);
+            items.ForEach(i => i.Finish(new DeliveryReport.CredentialPaused(paused > TimeSpan.Zero ? paused : _options.Value.CredentialPause, response)));
+            return 0;
         }
 
         if (items.Count == 1 || response.StatusCode is not (400 or 413))
@@ -334,5 +342,8 @@ internal sealed class BatchSender
     }
 
     /// <summary>The result of one request: the answer (null when no budget or nothing left to send) and what comes next.</summary>
-    private sealed record RequestAttempt(AttemptState State, BrazeResponse? Response, MergedRequest? Merged, bool RetryInPlace, TimeSpan? Hold);
+    private sealed record RequestAttempt(AttemptState State, BrazeResponse? Response, MergedRequest? Merged, bool RetryInPlace, TimeSpan? Hold)
+    {
+        public string? HoldReason { get; init; }
+    }
 }

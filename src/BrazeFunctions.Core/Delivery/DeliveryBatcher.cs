@@ -190,8 +190,8 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
             {
                 // A shutdown flush takes budget that is free right now and never waits; others wait until told to stop.
                 decision = shuttingDown
-                    ? await _pacer.AcquireAsync(key, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false)
-                    : await _pacer.AcquireAsync(key, _options.Value.ShortRateLimitWait, _stopWaiting.Token).ConfigureAwait(false);
+                    ? await _pacer.AcquireAsync(key, first.Endpoint, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false)
+                    : await _pacer.AcquireAsync(key, first.Endpoint, _options.Value.ShortRateLimitWait, _stopWaiting.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -211,7 +211,9 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
 
             if (decision.Ticket is not { } ticket)
             {
-                DeliveryReport report = shuttingDown || decision.HoldReason == "shutdown" ? new DeliveryReport.ShutDown() : new DeliveryReport.RateLimited(decision.Hold, null);
+                DeliveryReport report = shuttingDown || decision.HoldReason == "shutdown"
+                    ? new DeliveryReport.ShutDown()
+                    : decision.HoldReason == "credential" ? new DeliveryReport.CredentialPaused(decision.Hold, null) : new DeliveryReport.RateLimited(decision.Hold, null);
                 items.ForEach(i => i.Finish(report));
                 return;
             }

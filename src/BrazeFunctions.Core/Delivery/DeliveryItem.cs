@@ -101,6 +101,9 @@ internal abstract record DeliveryReport
     /// <summary>The budget is closed for longer than a function may wait; nothing was applied.</summary>
     public sealed record RateLimited(TimeSpan Wait, BrazeResponse? Response) : DeliveryReport;
 
+    /// <summary>Braze refused the workspace's key (401) or its permission for the endpoint (403): held for the credential pause.</summary>
+    public sealed record CredentialPaused(TimeSpan Wait, BrazeResponse? Response) : DeliveryReport;
+
     /// <summary>A 5xx, 408, timeout or connection failure after the in-place retries; ambiguous when Braze may have applied it.</summary>
     public sealed record Failed(BrazeResponse Response, bool Ambiguous) : DeliveryReport;
 

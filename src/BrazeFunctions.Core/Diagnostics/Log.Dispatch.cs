@@ -84,6 +84,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 3026, Level = LogLevel.Trace, Message = "Granted a request to workspace {Workspace}, family {Family}: window {Window}, remaining {Remaining}, in flight {InFlight}, from the shared ledger {FromLedger}, tokens left {Tokens}")]
     public static partial void PacingGranted(ILogger logger, string workspace, string family, long window, long? remaining, int inFlight, bool fromLedger, int tokens);
 
+    [LoggerMessage(EventId = 3027, Level = LogLevel.Error, Message = "Braze refused {CredentialScope} with {StatusCode} on {Endpoint}: requests to it are paused for {PauseMinutes:0.#} min on every instance, then one probe goes first. Check Braze__Workspaces__{Workspace}__ApiKey (or Braze__ApiKey for 'default') and the key's permissions.")]
+    public static partial void CredentialRejected(ILogger logger, string workspace, string endpoint, int statusCode, string credentialScope, double pauseMinutes);
+
+    [LoggerMessage(EventId = 3028, Level = LogLevel.Information, Message = "Braze accepted {CredentialScope} again: held messages are released")]
+    public static partial void CredentialAccepted(ILogger logger, string credentialScope);
+
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Message {MessageId} for route {Route} repeats a delivery already made (first by {Owner}); suppressed at {Stage}")]
     public static partial void DuplicateSuppressed(ILogger logger, string messageId, string route, string owner, string stage);
 

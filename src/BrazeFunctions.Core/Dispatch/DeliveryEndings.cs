@@ -60,6 +60,12 @@ internal sealed class DeliveryEndings(
                 await claims.ReleaseAsync(item, EndingToken).ConfigureAwait(false);
                 return await DeferForRateLimitAsync(item, limited.Wait, limited.Response).ConfigureAwait(false);
 
+            case DeliveryReport.CredentialPaused paused:
+                await claims.ReleaseAsync(item, EndingToken).ConfigureAwait(false);
+                return await DeferWithoutAttemptAsync(item.Envelope, item.Workspace.Name, "credential_pause", paused.Wait + (dispatchOptions.Value.RateLimitJitter * random.NextDouble()),
+                    paused.Response, expiredCode: "credential_rejected",
+                    expiredDetail: $"Braze kept refusing the credential of workspace '{item.Workspace.Name}' for {item.Endpoint} (401: the key, 403: its permission); fix Braze__Workspaces__{item.Workspace.Name}__ApiKey (Braze__ApiKey for 'default') and replay").ConfigureAwait(false);
+
             case DeliveryReport.Failed { Ambiguous: true } failed when !item.MayResendWhenAmbiguous:
                 metrics.Ambiguous(item.Route, "dead_letter");
                 return await DeadLetterAsync(envelope, item.Workspace.Name, "ambiguous_outcome", failed.Response, failed.Response.Message,
@@ -182,12 +188,14 @@ internal sealed class DeliveryEndings(
     }
 
     /// <summary>Re-enqueues the same attempt: waits that are not failures of this message. Past the age limit it expires.</summary>
-    private async Task<DispatchResult> DeferWithoutAttemptAsync(WebhookEnvelope envelope, string? workspace, string reason, TimeSpan delay, BrazeResponse? response)
+    private async Task<DispatchResult> DeferWithoutAttemptAsync(
+        WebhookEnvelope envelope, string? workspace, string reason, TimeSpan delay, BrazeResponse? response, string expiredCode = "expired", string? expiredDetail = null)
     {
         var options = dispatchOptions.Value;
         if (time.GetUtcNow() + delay - envelope.AgeClockStart > options.MaxMessageAge)
         {
-            return await DeadLetterAsync(envelope, workspace, "expired", response, response?.Message,
+            return await DeadLetterAsync(envelope, workspace, expiredCode, response, response?.Message,
+                (expiredDetail is null ? string.Empty : expiredDetail + "; ") +
                 $"still waiting ({reason}) after {options.MaxMessageAge} since it was {(envelope.ReplayedAt is null ? "received" : "replayed")}", response?.Endpoint).ConfigureAwait(false);
         }
 

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using BrazeFunctions.Core.Storage;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace BrazeFunctions.Core.Dispatch;
@@ -87,6 +88,18 @@ public sealed class DispatchOptions
     /// </summary>
     public bool SharedPacing { get; set; } = true;
 
+    /// <summary>
+    /// How long a workspace (401: its key) or an endpoint (403: the key's permission) is paused after Braze refused the
+    /// credential; each further refusal doubles it up to <see cref="MaxCredentialPause"/>. Held messages wait (they are
+    /// deferred) and end as <c>credential_rejected</c> once older than <see cref="MaxMessageAge"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan CredentialPause { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The longest credential pause.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan MaxCredentialPause { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>The table holding the shared pacing records (one entity per workspace and family).</summary>
     [RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
     public string SharedPacingTable { get; set; } = "relaypacing";
@@ -162,11 +175,21 @@ public sealed class DispatchOptions
 }
 
 /// <summary>Rules that span settings: the schedule parses, and queued messages outlive it.</summary>
-internal sealed class DispatchOptionsValidator(IOptions<OutboxOptions> outbox) : IValidateOptions<DispatchOptions>
+internal sealed class DispatchOptionsValidator(IOptions<OutboxOptions> outbox, IConfiguration? configuration = null) : IValidateOptions<DispatchOptions>
 {
+    /// <summary>The app setting that overrides host.json's maxDequeueCount (AzureFunctionsJobHost__extensions__queues__maxDequeueCount).</summary>
+    internal const string HostMaxDequeueCountSetting = "AzureFunctionsJobHost:extensions:queues:maxDequeueCount";
+
     public ValidateOptionsResult Validate(string? name, DispatchOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (configuration?[HostMaxDequeueCountSetting] is { } hostSetting
+            && int.TryParse(hostSetting, NumberStyles.Integer, CultureInfo.InvariantCulture, out var hostLimit) && options.MaxDequeueCount >= hostLimit)
+        {
+            return ValidateOptionsResult.Fail(
+                $"Dispatch:MaxDequeueCount ({options.MaxDequeueCount}) must stay below the host's maxDequeueCount ({hostLimit}, from AzureFunctionsJobHost__extensions__queues__maxDequeueCount), or crash-looping messages reach the poison queue without a reason.");
+        }
+
         if (!DispatchOptions.ParseSchedule(options.RetrySchedule, out var delays, out var error))
         {
             return ValidateOptionsResult.Fail(error!);

@@ -8,8 +8,11 @@ using Microsoft.Extensions.Options;
 namespace BrazeFunctions.Core.Pacing;
 
 /// <summary>Permission to send one request; hand it back with <see cref="RateLimitPacer.CompleteAsync"/> or <see cref="RateLimitPacer.Abandon"/>.</summary>
-internal sealed class PaceTicket(PaceKey key, bool fromLedger)
+internal sealed class PaceTicket(PaceKey key, bool fromLedger, CredentialScope? credentialProbe = null)
 {
+    /// <summary>Set when this request is the probe that ends a credential pause.</summary>
+    public CredentialScope? CredentialProbe { get; } = credentialProbe;
+
     public PaceKey Key { get; } = key;
 
     /// <summary>Granted from the shared ledger (counted there already); probes and local-only sends are not.</summary>
@@ -43,12 +46,16 @@ internal sealed class RateLimitPacer
     private readonly IOptions<DispatchOptions> _options;
     private readonly BrazeWorkspaces _workspaces;
     private readonly SharedPacingStore _shared;
+    private readonly CredentialGate _credentials;
     private readonly IRandomSource _random;
     private readonly RelayMetrics _metrics;
     private readonly ILogger<RateLimitPacer> _logger;
 
-    public RateLimitPacer(TimeProvider time, IOptions<DispatchOptions> options, BrazeWorkspaces workspaces, SharedPacingStore shared, IRandomSource random, RelayMetrics metrics, ILogger<RateLimitPacer> logger)
+    public RateLimitPacer(
+        TimeProvider time, IOptions<DispatchOptions> options, BrazeWorkspaces workspaces, SharedPacingStore shared, CredentialGate credentials,
+        IRandomSource random, RelayMetrics metrics, ILogger<RateLimitPacer> logger)
     {
+        _credentials = credentials;
         _time = time;
         _options = options;
         _workspaces = workspaces;
@@ -59,17 +66,55 @@ internal sealed class RateLimitPacer
     }
 
     /// <summary>
-    /// Waits for budget for one request, at most <paramref name="maxWait"/>; a longer hold is returned instead of waited.
+    /// Waits for budget for one request to <paramref name="endpoint"/>, at most <paramref name="maxWait"/>; a longer hold
+    /// is returned instead of waited.
     /// </summary>
-    public async ValueTask<PaceDecision> AcquireAsync(PaceKey key, TimeSpan maxWait, CancellationToken cancellationToken)
+    public async ValueTask<PaceDecision> AcquireAsync(PaceKey key, string endpoint, TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        var holder = new ProbeHolder();
+        try
+        {
+            return await AcquireCoreAsync(key, endpoint, maxWait, holder, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // A caller that gives up must not keep the probe slot of a credential pause.
+            _credentials.ReleaseProbe(holder.Probe);
+            throw;
+        }
+    }
+
+    private async ValueTask<PaceDecision> AcquireCoreAsync(PaceKey key, string endpoint, TimeSpan maxWait, ProbeHolder holder, CancellationToken cancellationToken)
     {
         var lane = _lanes.GetOrAdd(key, static _ => new Lane());
         var clock = ClockOf(key.Workspace);
         var started = _time.GetTimestamp();
         var waited = false;
+        CredentialScope? probe = null;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (probe is null)
+            {
+                var (credentialWait, credentialProbe) = await _credentials.CheckAsync(key.Workspace, endpoint, cancellationToken).ConfigureAwait(false);
+                if (credentialWait is { } paused)
+                {
+                    var waitedSoFar = _time.GetElapsedTime(started);
+                    if (paused > maxWait - waitedSoFar)
+                    {
+                        _metrics.PacingWait(key.Workspace, key.Family, "deferred", waitedSoFar);
+                        return new PaceDecision(null, paused, "credential");
+                    }
+
+                    waited = true;
+                    await Task.Delay(paused, _time, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                probe = credentialProbe;
+                holder.Probe = probe;
+            }
+
             var sharedRecord = _shared.IsAvailable ? await _shared.ReadAsync(key, cancellationToken).ConfigureAwait(false) : null;
             var useLedger = _shared.IsAvailable;
             Task changed;
@@ -98,7 +143,7 @@ internal sealed class RateLimitPacer
                     reason = "first_headers";
                     if (lane.InFlight < _options.Value.InitialRequests)
                     {
-                        return Grant(lane, key, waited, started, fromLedger: false);
+                        return Grant(lane, key, waited, started, fromLedger: false, probe);
                     }
 
                     wait = null;
@@ -127,7 +172,7 @@ internal sealed class RateLimitPacer
                             lane.Tokens--;
                         }
 
-                        return Grant(lane, key, waited, started, fromLedger: useLedger);
+                        return Grant(lane, key, waited, started, fromLedger: useLedger, probe);
                     }
                     else if (lane.ClaimInProgress)
                     {
@@ -176,12 +221,14 @@ internal sealed class RateLimitPacer
             if (wait is { } w && w > left)
             {
                 // Known to be longer than the caller may wait: say so now instead of waiting part of it.
+                _credentials.ReleaseProbe(probe);
                 _metrics.PacingWait(key.Workspace, key.Family, "deferred", elapsed);
                 return new PaceDecision(null, w, reason);
             }
 
             if (left <= TimeSpan.Zero)
             {
+                _credentials.ReleaseProbe(probe);
                 _metrics.PacingWait(key.Workspace, key.Family, "deferred", elapsed);
                 return new PaceDecision(null, _options.Value.RateLimitFallbackWait, reason);
             }
@@ -245,6 +292,8 @@ internal sealed class RateLimitPacer
             await _shared.RaiseClosedUntilAsync(key, until, "rate_limit", cancellationToken).ConfigureAwait(false);
         }
 
+        await _credentials.ObserveAsync(ticket.CredentialProbe, key.Workspace, response, cancellationToken).ConfigureAwait(false);
+
         if (!ticket.FromLedger && _shared.IsAvailable)
         {
             await ReportUnledgeredAsync(key, lane, cancellationToken).ConfigureAwait(false);
@@ -287,6 +336,7 @@ internal sealed class RateLimitPacer
             return;
         }
 
+        _credentials.ReleaseProbe(ticket.CredentialProbe);
         var lane = _lanes.GetOrAdd(ticket.Key, static _ => new Lane());
         lock (lane)
         {
@@ -294,6 +344,9 @@ internal sealed class RateLimitPacer
             lane.Signal();
         }
     }
+
+    /// <summary>How long requests to <paramref name="endpoint"/> of <paramref name="workspace"/> are paused because Braze refused the credential.</summary>
+    public TimeSpan CredentialPausedFor(string workspace, string endpoint) => _credentials.PausedFor(workspace, endpoint);
 
     /// <summary>How long the budget is closed on this instance (429 or credential pause); zero when open.</summary>
     public TimeSpan ClosedFor(PaceKey key)
@@ -310,7 +363,7 @@ internal sealed class RateLimitPacer
         }
     }
 
-    private PaceDecision Grant(Lane lane, PaceKey key, bool waited, long started, bool fromLedger)
+    private PaceDecision Grant(Lane lane, PaceKey key, bool waited, long started, bool fromLedger, CredentialScope? probe)
     {
         lane.InFlight++;
         Log.PacingGranted(_logger, key.Workspace, key.Family, lane.Window, lane.Remaining, lane.InFlight, fromLedger, lane.Tokens);
@@ -319,7 +372,7 @@ internal sealed class RateLimitPacer
             _metrics.PacingWait(key.Workspace, key.Family, "waited", _time.GetElapsedTime(started));
         }
 
-        return new PaceDecision(new PaceTicket(key, fromLedger), TimeSpan.Zero, null);
+        return new PaceDecision(new PaceTicket(key, fromLedger, probe), TimeSpan.Zero, null);
     }
 
     private Task<int?> ClaimAsync(PaceKey key, long window, int want, int cap, int alreadySpent, CancellationToken cancellationToken) =>
@@ -338,6 +391,11 @@ internal sealed class RateLimitPacer
         _workspaces.TryGet(workspace, out var configured) && configured.RateLimitShare is { } share ? share : _options.Value.RateLimitShare;
 
     private BrazeClock ClockOf(string workspace) => _clocks.GetOrAdd(workspace, static _ => new BrazeClock());
+
+    private sealed class ProbeHolder
+    {
+        public CredentialScope? Probe;
+    }
 
     /// <summary>One budget's state on this instance. Guarded by locking the lane itself.</summary>
     private sealed class Lane

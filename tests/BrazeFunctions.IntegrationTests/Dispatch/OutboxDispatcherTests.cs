@@ -100,7 +100,6 @@ public sealed class OutboxDispatcherTests(AzuriteFixture azurite)
 
     public static TheoryData<int, string> PermanentStatuses => new()
     {
-        { 403, "{\"message\":\"Access Denied: the API key lacks users.track\"}" },
         { 404, "{\"message\":\"Not Found\"}" },
         { 413, "{\"message\":\"Payload Too Large\"}" },
     };
@@ -146,25 +145,76 @@ public sealed class OutboxDispatcherTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task Dispatch_WrongApiKey_401DeadLetteredAndNeitherKeyAppearsAnywhere()
+    public async Task Dispatch_WrongApiKey_HeldForTheCredentialPauseAndNeitherKeyAppearsAnywhere()
     {
         const string wrongKey = "sk-wrong-key-Hh3Jk8Lm2Np5Qr7";
         await using var rig = await DispatchRig.StartAsync(azurite, configuredKey: wrongKey);
+        using var rejected = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(
+            rig.Host.Get<System.Diagnostics.Metrics.IMeterFactory>(), Core.Diagnostics.RelayMetrics.MeterName, "relay.braze.credential_rejected");
 
-        var result = await rig.Host.Get<OutboxDispatcher>().DispatchAsync(DispatchRig.Message(rig.Envelope(UserPayload)), 1, default);
+        var first = await rig.Host.Get<OutboxDispatcher>().DispatchAsync(DispatchRig.Message(rig.Envelope(UserPayload)), 1, default);
+        var second = await rig.Host.Get<OutboxDispatcher>().DispatchAsync(DispatchRig.Message(rig.Envelope(UserPayload)), 1, default);
 
-        Assert.Equal(DispatchOutcome.DeadLettered, result.Outcome);
-        Assert.Equal("http_401", result.Reason);
+        // A wrong key holds the backlog instead of burning it into the poison queue: one request, then everyone waits.
+        Assert.Equal(("credential_pause", DispatchOutcome.Deferred), (first.Reason, first.Outcome));
+        Assert.Equal(("credential_pause", DispatchOutcome.Deferred), (second.Reason, second.Outcome));
+        Assert.True(first.Delay >= TimeSpan.FromMinutes(4.9), $"delay {first.Delay}");
         Assert.False(Assert.Single(rig.Braze.Requests).Authorized);
-        var raw = Assert.Single(await rig.ReceiveAllAsync(rig.Poison));
-        var text = raw.Body.ToString();
-        Assert.Contains("\"http_401\"", text, StringComparison.Ordinal);
-        Assert.DoesNotContain(wrongKey, text, StringComparison.Ordinal);
-        Assert.DoesNotContain(DispatchRig.ApiKey, text, StringComparison.Ordinal);
+        Assert.Empty(await rig.ReceiveAllAsync(rig.Poison));
+        var metric = Assert.Single(rejected.GetMeasurementSnapshot());
+        Assert.Equal(401, metric.Tags["status"]);
         var logs = rig.Host.AllLogText();
-        Assert.Contains("http_401", logs, StringComparison.Ordinal);
+        Assert.Contains(rig.Host.Logs.GetSnapshot(), r => r.Id.Id == 3027);
         Assert.DoesNotContain(wrongKey, logs, StringComparison.Ordinal);
         Assert.DoesNotContain(DispatchRig.ApiKey, logs, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dispatch_CredentialPauseOver_OneProbeGoesFirstThenTheHeldMessages()
+    {
+        await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:CredentialPause"] = "00:00:01", ["Dispatch:ShortRateLimitWait"] = "00:00:05" });
+        rig.Braze.Script(new FakeAnswer.Status(403, "{\"message\":\"Access Denied\"}"));
+        var dispatcher = rig.Host.Get<OutboxDispatcher>();
+
+        var refused = await dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope(UserPayload)), 1, default);
+        // The pause (1 s) is shorter than the wait a dispatch may spend in place: these wait, and only one goes first.
+        var results = await Task.WhenAll(Enumerable.Range(0, 3).Select(i =>
+            dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope($"{{\"user_id\":\"u-{i}\",\"coalesce\":false}}")), 1, default)));
+
+        Assert.Equal("credential_pause", refused.Reason);
+        Assert.All(results, r => Assert.Equal(DispatchOutcome.Delivered, r.Outcome));
+        var requests = rig.Braze.Requests;
+        Assert.Equal([403, 201, 201, 201], requests.Select(r => r.Status));
+        Assert.True(requests.Skip(2).All(r => r.ArrivedAt >= requests[1].ArrivedAt), "a held message went before the probe");
+        Assert.Contains(rig.Host.Logs.GetSnapshot(), r => r.Id.Id == 3028);
+    }
+
+    [Fact]
+    public async Task Dispatch_CredentialStillRefusedAtMaxMessageAge_DeadLetteredAsCredentialRejected()
+    {
+        await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:MaxMessageAge"] = "00:10:00" });
+        rig.Braze.Script(new FakeAnswer.Status(401, "{\"message\":\"Invalid API key\"}"));
+        var old = rig.Envelope(UserPayload) with { ReceivedAt = rig.Time.GetUtcNow().AddMinutes(-8) };
+
+        var result = await rig.Host.Get<OutboxDispatcher>().DispatchAsync(DispatchRig.Message(old), 1, default);
+
+        Assert.Equal(("credential_rejected", DispatchOutcome.DeadLettered), (result.Reason, result.Outcome));
+        var dead = await SingleDeadLetterAsync(rig);
+        Assert.Equal(401, dead.Reason!.Status);
+        Assert.Equal("default", dead.Reason.Workspace);
+        Assert.Contains("Braze__ApiKey", dead.Reason.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dispatch_DequeuedAsOftenAsTheCrashLimit_DeadLetteredAsCrashLoopWithoutSending()
+    {
+        await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:MaxDequeueCount"] = "5" });
+
+        var result = await rig.Host.Get<OutboxDispatcher>().DispatchAsync(DispatchRig.Message(rig.Envelope(UserPayload)), 5, default);
+
+        Assert.Equal(("crash_loop", DispatchOutcome.DeadLettered), (result.Reason, result.Outcome));
+        Assert.Empty(rig.Braze.Requests);
+        Assert.Contains("dequeued 5 times", (await SingleDeadLetterAsync(rig)).Reason!.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

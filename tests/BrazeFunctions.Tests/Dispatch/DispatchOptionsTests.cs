@@ -1,5 +1,6 @@
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Storage;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace BrazeFunctions.Tests.Dispatch;
@@ -54,5 +55,30 @@ public sealed class DispatchOptionsTests
     public void Validate_DefaultsWithSevenDayTtl_Succeed()
     {
         Assert.True(new DispatchOptionsValidator(Options.Create(new OutboxOptions())).Validate(null, new DispatchOptions()).Succeeded);
+    }
+
+    [Fact]
+    public void Validate_MaxDequeueCountNotBelowTheHostsOverride_FailsNamingBoth()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"] = "5" }).Build();
+        var validator = new DispatchOptionsValidator(Options.Create(new OutboxOptions()), configuration);
+
+        var result = validator.Validate(null, new DispatchOptions { MaxDequeueCount = 5 });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Dispatch:MaxDequeueCount", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("AzureFunctionsJobHost__extensions__queues__maxDequeueCount", result.FailureMessage, StringComparison.Ordinal);
+        Assert.True(validator.Validate(null, new DispatchOptions { MaxDequeueCount = 4 }).Succeeded);
+    }
+
+    [Fact]
+    public void Validate_ShortRateLimitWaitBelowTheLinger_Fails()
+    {
+        var result = new DispatchOptionsValidator(Options.Create(new OutboxOptions()))
+            .Validate(null, new DispatchOptions { BatchLinger = TimeSpan.FromSeconds(2), ShortRateLimitWait = TimeSpan.FromSeconds(1) });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Dispatch:BatchLinger", result.FailureMessage, StringComparison.Ordinal);
     }
 }

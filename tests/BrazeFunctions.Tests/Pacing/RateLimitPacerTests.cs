@@ -22,9 +22,9 @@ public sealed class RateLimitPacerTests : IDisposable
     public async Task Acquire_BeforeTheFirstHeaders_AllowsOnlyInitialRequestsInFlight()
     {
         var pacer = Create(new DispatchOptions { InitialRequests = 1 });
-        var probe = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
+        var probe = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
 
-        var second = pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default).AsTask();
+        var second = pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default).AsTask();
         Assert.NotNull(probe.Ticket);
         Assert.False(second.IsCompleted);
 
@@ -37,11 +37,11 @@ public sealed class RateLimitPacerTests : IDisposable
     public async Task Acquire_RemainingDownToTheShareThreshold_WaitsForTheNextWindow()
     {
         var pacer = Create(new DispatchOptions { RateLimitShare = 0.5 });
-        var probe = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
+        var probe = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
         // Half of the limit of 10 is for the customer's other integrations: at Remaining 5 the relay stops for this window.
         await pacer.CompleteAsync(probe.Ticket!, Answer(201, limit: 10, remaining: 5, resetInSeconds: 2), default);
 
-        var next = pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default).AsTask();
+        var next = pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default).AsTask();
         Assert.False(next.IsCompleted);
         _time.Advance(TimeSpan.FromSeconds(1));
         Assert.False(next.IsCompleted);
@@ -54,12 +54,12 @@ public sealed class RateLimitPacerTests : IDisposable
     public async Task Acquire_RequestsInFlight_CountAgainstWhatRemains()
     {
         var pacer = Create(new DispatchOptions { InitialRequests = 1 });
-        var probe = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
+        var probe = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
         await pacer.CompleteAsync(probe.Ticket!, Answer(201, limit: 10, remaining: 2, resetInSeconds: 3), default);
 
-        var first = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
-        var second = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
-        var third = pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default).AsTask();
+        var first = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
+        var second = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
+        var third = pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default).AsTask();
 
         Assert.NotNull(first.Ticket);
         Assert.NotNull(second.Ticket);
@@ -72,10 +72,10 @@ public sealed class RateLimitPacerTests : IDisposable
     public async Task Acquire_After429LongerThanTheCallerMayWait_ReturnsTheHoldAtOnce()
     {
         var pacer = Create(new DispatchOptions { RateLimitJitter = TimeSpan.Zero });
-        var probe = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
+        var probe = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
         await pacer.CompleteAsync(probe.Ticket!, Answer(429, limit: 10, remaining: 0, resetInSeconds: 30), default);
 
-        var decision = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
+        var decision = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
 
         Assert.Null(decision.Ticket);
         Assert.Equal(TimeSpan.FromSeconds(30), decision.Hold);
@@ -88,10 +88,10 @@ public sealed class RateLimitPacerTests : IDisposable
     {
         var pacer = Create(new DispatchOptions { RateLimitJitter = TimeSpan.Zero });
         using var waits = new MetricCollector<long>(_meters, RelayMetrics.MeterName, "relay.pacing.waits");
-        var probe = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
+        var probe = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
         await pacer.CompleteAsync(probe.Ticket!, Answer(429, limit: 10, remaining: 0, resetInSeconds: 2), default);
 
-        var next = pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default).AsTask();
+        var next = pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default).AsTask();
         _time.Advance(TimeSpan.FromMilliseconds(1999));
         Assert.False(next.IsCompleted);
         _time.Advance(TimeSpan.FromMilliseconds(1));
@@ -105,19 +105,64 @@ public sealed class RateLimitPacerTests : IDisposable
     public async Task Acquire_WindowLengthLearned_NextWindowNeedsNoProbe()
     {
         var pacer = Create(new DispatchOptions { InitialRequests = 1 });
-        var first = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
+        var first = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
         await pacer.CompleteAsync(first.Ticket!, Answer(201, limit: 10, remaining: 9, resetInSeconds: 3), default);
         _time.Advance(TimeSpan.FromSeconds(3));
-        var second = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
+        var second = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
         await pacer.CompleteAsync(second.Ticket!, Answer(201, limit: 10, remaining: 9, resetInSeconds: 3), default);
 
         // Two consecutive resets 3 s apart: when the next window starts the pacer knows it, with its whole budget.
         _time.Advance(TimeSpan.FromSeconds(3));
-        var a = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
-        var b = await pacer.AcquireAsync(Key, TimeSpan.FromSeconds(5), default);
+        var a = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
+        var b = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
 
         Assert.NotNull(a.Ticket);
         Assert.NotNull(b.Ticket);
+    }
+
+    [Fact]
+    public async Task Acquire_After401_PausesTheWorkspaceThenLetsOneProbeGoFirst()
+    {
+        var pacer = Create(new DispatchOptions { CredentialPause = TimeSpan.FromMinutes(5), MaxCredentialPause = TimeSpan.FromMinutes(15) });
+        var first = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
+        await pacer.CompleteAsync(first.Ticket!, Answer(401, limit: 10, remaining: 9, resetInSeconds: 3), default);
+
+        var held = await pacer.AcquireAsync(new PaceKey("default", "rest-shared"), "/canvas/trigger/send", TimeSpan.FromSeconds(5), default);
+        Assert.Null(held.Ticket);
+        Assert.Equal("credential", held.HoldReason);
+        Assert.Equal(TimeSpan.FromMinutes(5), held.Hold);
+
+        _time.Advance(TimeSpan.FromMinutes(5));
+        var probe = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
+        var behindTheProbe = pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default).AsTask();
+        Assert.NotNull(probe.Ticket);
+        Assert.False(behindTheProbe.IsCompleted);
+
+        // Refused again: the pause doubles, and the request behind the probe learns it when it looks again.
+        await pacer.CompleteAsync(probe.Ticket!, Answer(401, limit: 10, remaining: 8, resetInSeconds: 3), default);
+        _time.Advance(TimeSpan.FromMilliseconds(250));
+        var doubled = await behindTheProbe;
+        Assert.Null(doubled.Ticket);
+        Assert.Equal(TimeSpan.FromMinutes(10) - TimeSpan.FromMilliseconds(250), doubled.Hold);
+
+        _time.Advance(TimeSpan.FromMinutes(10));
+        var second = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
+        await pacer.CompleteAsync(second.Ticket!, Answer(201, limit: 10, remaining: 7, resetInSeconds: 3), default);
+        Assert.NotNull((await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default)).Ticket);
+    }
+
+    [Fact]
+    public async Task Acquire_After403_PausesOnlyThatEndpoint()
+    {
+        var pacer = Create(new DispatchOptions());
+        var first = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
+        await pacer.CompleteAsync(first.Ticket!, Answer(403, limit: 10, remaining: 9, resetInSeconds: 3), default);
+
+        var sameEndpoint = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
+        var otherEndpoint = await pacer.AcquireAsync(new PaceKey("default", "rest-shared"), "/canvas/trigger/send", TimeSpan.FromSeconds(5), default);
+
+        Assert.Equal("credential", sameEndpoint.HoldReason);
+        Assert.NotNull(otherEndpoint.Ticket);
     }
 
     public void Dispose() => _meters.Dispose();
@@ -129,7 +174,8 @@ public sealed class RateLimitPacerTests : IDisposable
         var metrics = new RelayMetrics(_meters);
         var tables = new RelayTables(new ConfigurationBuilder().Build(), Options.Create(new OutboxOptions()));
         var shared = new SharedPacingStore(tables, _time, Options.Create(options), metrics, NullLogger<SharedPacingStore>.Instance);
-        return new RateLimitPacer(_time, Options.Create(options), new BrazeWorkspaces(braze), shared, new FixedRandom(), metrics, NullLogger<RateLimitPacer>.Instance);
+        var credentials = new CredentialGate(_time, Options.Create(options), shared, metrics, NullLogger<CredentialGate>.Instance);
+        return new RateLimitPacer(_time, Options.Create(options), new BrazeWorkspaces(braze), shared, credentials, new FixedRandom(), metrics, NullLogger<RateLimitPacer>.Instance);
     }
 
     private BrazeResponse Answer(int status, long limit, long remaining, int resetInSeconds)

@@ -120,7 +120,7 @@ internal sealed class RateLimitPacer
             Task changed;
             TimeSpan? wait;
             string reason;
-            (long Window, int Want, int Cap, int AlreadySpent)? claim = null;
+            (long Window, int Want, int Cap, int AlreadySpent, bool CapIsTheWindow, DateTimeOffset NextSlot)? claim = null;
             lock (lane)
             {
                 var now = _time.GetUtcNow();
@@ -154,6 +154,7 @@ internal sealed class RateLimitPacer
                     var threshold = limit - usable;
                     var reset = DateTimeOffset.FromUnixTimeSeconds(lane.Window);
                     var nextOpens = clock.Latest(reset);
+                    var (allowedByNow, nextSlot) = Spread(lane, usable, nextOpens, now);
                     reason = "budget";
                     if (now >= clock.Earliest(reset))
                     {
@@ -164,6 +165,13 @@ internal sealed class RateLimitPacer
                     else if ((lane.Remaining ?? limit) - threshold - lane.InFlight <= 0 || (useLedger && lane.LedgerSpentWindow == lane.Window))
                     {
                         wait = nextOpens > now ? nextOpens - now : TimeSpan.FromMilliseconds(10);
+                    }
+                    else if ((lane.SentWindow == lane.Window ? lane.SentThisWindow : 0) >= allowedByNow || (useLedger && lane.LedgerBusyUntil > now))
+                    {
+                        // Spread over the window: the next share of its budget is released at the next slot.
+                        reason = "spread";
+                        var until = lane.LedgerBusyUntil > now ? lane.LedgerBusyUntil : nextSlot;
+                        wait = until > now ? until - now : TimeSpan.FromMilliseconds(10);
                     }
                     else if (!useLedger || (lane.TokensWindow == lane.Window && lane.Tokens > 0))
                     {
@@ -182,8 +190,9 @@ internal sealed class RateLimitPacer
                     {
                         lane.ClaimInProgress = true;
                         var windowSeconds = Math.Max(1, lane.WindowSeconds ?? 1);
-                        claim = (lane.Window, (int)Math.Clamp(Math.Ceiling(usable / (windowSeconds * TargetClaimsPerSecond)), 1, int.MaxValue), (int)Math.Min(usable, int.MaxValue),
-                            lane.UnledgeredWindow == lane.Window ? lane.Unledgered : 0);
+                        var chunk = (int)Math.Clamp(Math.Ceiling(usable / (windowSeconds * TargetClaimsPerSecond)), 1, int.MaxValue);
+                        claim = (lane.Window, chunk, (int)Math.Min(allowedByNow, int.MaxValue), lane.UnledgeredWindow == lane.Window ? lane.Unledgered : 0,
+                            allowedByNow >= usable, nextSlot);
                         wait = TimeSpan.Zero;
                     }
                 }
@@ -205,9 +214,14 @@ internal sealed class RateLimitPacer
                         lane.Tokens = (lane.TokensWindow == c.Window ? lane.Tokens : 0) + granted.Value;
                         lane.TokensWindow = c.Window;
                     }
-                    else if (granted == 0)
+                    else if (granted == 0 && c.CapIsTheWindow)
                     {
                         lane.LedgerSpentWindow = c.Window;
+                    }
+                    else if (granted == 0)
+                    {
+                        // The fleet used what is released so far: ask again when the next share is.
+                        lane.LedgerBusyUntil = c.NextSlot;
                     }
 
                     lane.Signal();
@@ -363,9 +377,38 @@ internal sealed class RateLimitPacer
         }
     }
 
+    /// <summary>
+    /// How many of the window's requests may have gone by now when the budget is spread evenly over the window (all of it
+    /// while the window's length is unknown), and when the next one is released. Spreading keeps a burst from spending the
+    /// window in its first instants: requests leave at a steady pace, each carrying what gathered since the last one, and
+    /// the customer's other integrations keep a share of every part of the window.
+    /// </summary>
+    private static (long Allowed, DateTimeOffset NextSlot) Spread(Lane lane, long usable, DateTimeOffset windowEnds, DateTimeOffset now)
+    {
+        if (lane.WindowSeconds is not { } seconds || usable <= 0)
+        {
+            return (usable, now);
+        }
+
+        var length = TimeSpan.FromSeconds(seconds);
+        var opened = windowEnds - length;
+        var fraction = Math.Clamp((now - opened) / length, 0, 1);
+        // Slots at 0, 1/usable, 2/usable... of the window; the epsilon keeps a slot's own instant inside it.
+        var allowed = Math.Min(usable, (long)Math.Floor((usable * fraction) + 1e-9) + 1);
+        var sent = lane.SentWindow == lane.Window ? lane.SentThisWindow : 0;
+        return (allowed, opened + (length * ((double)Math.Max(sent, allowed) / usable)));
+    }
+
     private PaceDecision Grant(Lane lane, PaceKey key, bool waited, long started, bool fromLedger, CredentialScope? probe)
     {
         lane.InFlight++;
+        if (lane.SentWindow != lane.Window)
+        {
+            lane.SentWindow = lane.Window;
+            lane.SentThisWindow = 0;
+        }
+
+        lane.SentThisWindow++;
         Log.PacingGranted(_logger, key.Workspace, key.Family, lane.Window, lane.Remaining, lane.InFlight, fromLedger, lane.Tokens);
         if (waited)
         {
@@ -421,6 +464,13 @@ internal sealed class RateLimitPacer
         public long LedgerSpentWindow;
         public bool ClaimInProgress;
 
+        /// <summary>Requests this instance sent in <see cref="SentWindow"/>.</summary>
+        public long SentThisWindow;
+        public long SentWindow;
+
+        /// <summary>The shared ledger had nothing more released for the window until then.</summary>
+        public DateTimeOffset LedgerBusyUntil;
+
         /// <summary>Requests answered in <see cref="UnledgeredWindow"/> that no ledger grant covered.</summary>
         public int Unledgered;
         public long UnledgeredWindow;
@@ -467,14 +517,16 @@ internal sealed class RateLimitPacer
             var reset = info.Reset!.Value.ToUnixTimeSeconds();
             if (LatestReset > 0 && reset > LatestReset)
             {
-                // Consecutive windows differ by one length; after an idle spell by several, so the smallest gap wins.
+                // Windows are fixed: any two resets differ by a whole number of lengths, so their greatest common divisor
+                // converges on the length, whatever idle spells lay between the answers.
                 var gap = reset - LatestReset;
-                WindowSeconds = WindowSeconds is { } known ? Math.Min(known, gap) : gap;
+                WindowSeconds = WindowSeconds is { } known ? Gcd(known, gap) : gap;
             }
 
-            LatestReset = Math.Max(LatestReset, reset);
-            if (reset > Window)
+            if (reset > LatestReset)
             {
+                // Newer than anything Braze said before: this is the current window, whatever was predicted.
+                LatestReset = reset;
                 Window = reset;
                 Remaining = info.Remaining;
             }
@@ -484,6 +536,16 @@ internal sealed class RateLimitPacer
             }
 
             // An answer from an earlier window says nothing about the current one.
+        }
+
+        private static long Gcd(long a, long b)
+        {
+            while (b != 0)
+            {
+                (a, b) = (b, a % b);
+            }
+
+            return a;
         }
 
         /// <summary>

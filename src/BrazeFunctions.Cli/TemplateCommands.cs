@@ -33,11 +33,16 @@ internal static class TemplateCommands
     public static Command CreateValidate(CliConsole console)
     {
         var templates = TemplatesOption();
-        var command = new Command("validate", "Parses every template and renders each with its <route>.sample.json. Exit 0 when all pass, 2 otherwise.")
+        var settings = new Option<string?>("--settings", "-s")
+        {
+            Description = "A local.settings.json: also check that every template's workspace is configured in its Values (Braze__RestEndpoint and Braze__ApiKey are the workspace default; Braze__Workspaces__<name>__RestEndpoint and __ApiKey the others).",
+        };
+        var command = new Command("validate", "Parses every template and renders each with its <route>.sample.json; with --settings, checks every template's Braze workspace is configured. Exit 0 when all pass, 2 otherwise.")
         {
             templates,
+            settings,
         };
-        command.SetAction(parse => Validate(console, parse.GetValue(templates)));
+        command.SetAction(parse => Validate(console, parse.GetValue(templates), parse.GetValue(settings)));
         return command;
     }
 
@@ -76,15 +81,15 @@ internal static class TemplateCommands
         switch (outcome)
         {
             case RenderOutcome.Rendered rendered:
-                console.Out.WriteLine(FormatRequest(rendered));
+                console.Out.WriteLine(FormatRequest(template, rendered));
                 foreach (var name in rendered.MissingVariables)
                 {
                     console.Error.WriteLine($"warning: route {template.Route}: variable '{name}' is missing from the payload and rendered empty");
                 }
 
-                if (rendered.IdempotencyKey is not null)
+                if (rendered.IdempotencyKey is null)
                 {
-                    console.Error.WriteLine($"idempotency key: {rendered.IdempotencyKey}");
+                    console.Error.WriteLine($"note: route {template.Route}: {(template.IdempotencyKey is null ? "the template has no idempotency_key" : "the template's idempotency_key rendered empty")}; the webhook's Idempotency-Key header, else the message id, is the dedupe key");
                 }
 
                 return ExitCodes.Ok;
@@ -99,12 +104,31 @@ internal static class TemplateCommands
         }
     }
 
-    internal static int Validate(CliConsole console, string? templatesDirectory)
+    internal static int Validate(CliConsole console, string? templatesDirectory, string? settingsFile = null)
     {
         var directory = ResolveTemplatesDirectory(console, templatesDirectory);
         if (directory is null)
         {
             return ExitCodes.Usage;
+        }
+
+        WorkspaceSettings? settings = null;
+        if (settingsFile is not null)
+        {
+            try
+            {
+                settings = WorkspaceSettings.Read(settingsFile, console.WorkingDirectory);
+            }
+            catch (CliSettingsException ex)
+            {
+                console.Error.WriteLine($"error: {ex.Message}");
+                return ExitCodes.Usage;
+            }
+
+            foreach (var problem in settings.Problems)
+            {
+                console.Error.WriteLine($"{settings.File}: error: {problem}");
+            }
         }
 
         var files = Directory.GetFiles(directory, "*" + TemplateLoader.Extension).Order(StringComparer.Ordinal).ToList();
@@ -118,7 +142,7 @@ internal static class TemplateCommands
         var failures = 0;
         foreach (var file in files)
         {
-            if (!ValidateOne(console, renderer, file))
+            if (!ValidateOne(console, renderer, file, settings))
             {
                 failures++;
             }
@@ -127,10 +151,15 @@ internal static class TemplateCommands
         console.Out.WriteLine(failures == 0
             ? $"{files.Count} templates valid in {directory}"
             : $"{failures} of {files.Count} templates failed in {directory}");
-        return failures == 0 ? ExitCodes.Ok : ExitCodes.TemplateError;
+        if (settings is { Problems.Count: > 0 })
+        {
+            console.Out.WriteLine($"{settings.Problems.Count} problem(s) in the Braze settings of {settings.File}");
+        }
+
+        return failures == 0 && settings is not { Problems.Count: > 0 } ? ExitCodes.Ok : ExitCodes.TemplateError;
     }
 
-    private static bool ValidateOne(CliConsole console, WebhookTemplateRenderer renderer, string file)
+    private static bool ValidateOne(CliConsole console, WebhookTemplateRenderer renderer, string file, WorkspaceSettings? settings)
     {
         WebhookTemplate template;
         try
@@ -140,6 +169,13 @@ internal static class TemplateCommands
         catch (TemplateLoadException ex)
         {
             WriteLoadError(console, ex);
+            return false;
+        }
+
+        if (settings is not null && !settings.Workspaces.TryGet(template.Workspace, out _))
+        {
+            console.Error.WriteLine($"{file}: error: route {template.Route}: workspace '{template.Workspace}' is not configured in {settings.File} (configured: {settings.Configured}); " +
+                $"add Braze__Workspaces__{template.Workspace}__RestEndpoint and Braze__Workspaces__{template.Workspace}__ApiKey, or change the template's workspace");
             return false;
         }
 
@@ -154,7 +190,7 @@ internal static class TemplateCommands
         switch (outcome)
         {
             case RenderOutcome.Rendered rendered:
-                console.Out.WriteLine($"ok    {template.Route} -> {rendered.Endpoint}");
+                console.Out.WriteLine($"ok    {template.Route} -> {rendered.Endpoint} (workspace {template.Workspace})");
                 foreach (var name in rendered.MissingVariables)
                 {
                     console.Error.WriteLine($"warning: route {template.Route}: the sample payload has no '{name}'");
@@ -172,14 +208,20 @@ internal static class TemplateCommands
         }
     }
 
-    internal static string FormatRequest(RenderOutcome.Rendered rendered)
+    /// <summary>
+    /// What the relay would do with the rendered request: the Braze workspace it goes to, the endpoint, the dedupe key the
+    /// template gave (null: the webhook's Idempotency-Key header, else the message id, is used) and the body.
+    /// </summary>
+    internal static string FormatRequest(WebhookTemplate template, RenderOutcome.Rendered rendered)
     {
         using var body = JsonDocument.Parse(rendered.BodyJson);
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, Indented))
         {
             writer.WriteStartObject();
+            writer.WriteString("workspace", template.Workspace);
             writer.WriteString("endpoint", rendered.Endpoint);
+            writer.WriteString("idempotency_key", rendered.IdempotencyKey);
             writer.WritePropertyName("body");
             body.RootElement.WriteTo(writer);
             writer.WriteEndObject();

@@ -131,6 +131,107 @@ public sealed class TemplateCommandsTests : IDisposable
         Assert.Contains("3 of 4 templates failed", _out.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Render_TemplateNamingAWorkspace_PrintsTheWorkspaceAndTheIdempotencyKey()
+    {
+        var exit = await Run("", "render", Path.Combine(TemplateTestKit.ShippedTemplatesDirectory, "examples", "sync-attribute-to-workspace.liquid"));
+
+        Assert.Equal(0, exit);
+        using var printed = JsonDocument.Parse(_out.ToString());
+        Assert.Equal("brandb", printed.RootElement.GetProperty("workspace").GetString());
+        Assert.Equal("66f0c2a9e4b1d3f5a7c9e0b8:user-123", printed.RootElement.GetProperty("idempotency_key").GetString());
+        Assert.Empty(_error.ToString());
+    }
+
+    [Fact]
+    public async Task Render_PayloadWithoutDispatchId_KeyIsNullAndANoteNamesTheFallback()
+    {
+        var exit = await Run("""{"user_id":"u-1"}""", "render", "counter-increment", "--payload", "-", "--templates", TemplateTestKit.ShippedTemplatesDirectory);
+
+        Assert.Equal(0, exit);
+        using var printed = JsonDocument.Parse(_out.ToString());
+        Assert.Equal("default", printed.RootElement.GetProperty("workspace").GetString());
+        Assert.Equal(JsonValueKind.Null, printed.RootElement.GetProperty("idempotency_key").ValueKind);
+        Assert.Contains("idempotency_key rendered empty; the webhook's Idempotency-Key header, else the message id, is the dedupe key", _error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_SettingsWithoutTheTemplatesWorkspace_FailsNamingTheFileAndTheWorkspace()
+    {
+        var template = WriteWorkspaceTemplate("to-brandb", "brandb");
+        var settings = WriteSettings(("Braze__RestEndpoint", "https://rest.fra-01.braze.eu"), ("Braze__ApiKey", SecretKey));
+
+        var exit = await Run("", "validate", "--templates", _directory, "--settings", settings);
+
+        Assert.Equal(2, exit);
+        var errors = _error.ToString();
+        Assert.Contains($"{template}: error: route to-brandb: workspace 'brandb' is not configured in {settings} (configured: default)", errors, StringComparison.Ordinal);
+        Assert.Contains("Braze__Workspaces__brandb__RestEndpoint", errors, StringComparison.Ordinal);
+        Assert.Contains("1 of 1 templates failed", _out.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(SecretKey, _out.ToString() + errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_SettingsConfiguringEveryWorkspace_ExitsZeroAndNamesEachTemplatesWorkspace()
+    {
+        WriteWorkspaceTemplate("to-brandb", "brandb");
+        WriteWorkspaceTemplate("to-default", null);
+        var settings = WriteSettings(
+            ("Braze__RestEndpoint", "https://rest.fra-01.braze.eu"),
+            ("Braze__ApiKey", SecretKey),
+            ("Braze__Workspaces__brandb__RestEndpoint", "https://rest.iad-05.braze.com"),
+            ("Braze__Workspaces__brandb__ApiKey", "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/braze-api-key-brandb/)"));
+
+        var exit = await Run("", "validate", "--templates", _directory, "--settings", settings);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("ok    to-brandb -> /users/track (workspace brandb)", _out.ToString(), StringComparison.Ordinal);
+        Assert.Contains("ok    to-default -> /users/track (workspace default)", _out.ToString(), StringComparison.Ordinal);
+        Assert.Empty(_error.ToString());
+    }
+
+    [Fact]
+    public async Task Validate_WorkspaceWithoutAnEndpoint_ReportsTheSettingAndTheTemplate()
+    {
+        WriteWorkspaceTemplate("to-brandb", "brandb");
+        var settings = WriteSettings(("Braze__RestEndpoint", "https://rest.fra-01.braze.eu"), ("Braze__ApiKey", "k"), ("Braze__Workspaces__brandb__ApiKey", SecretKey));
+
+        var exit = await Run("", "validate", "--templates", _directory, "--settings", settings);
+
+        Assert.Equal(2, exit);
+        var errors = _error.ToString();
+        Assert.Contains($"{settings}: error: Braze:Workspaces:brandb:RestEndpoint is required for workspace 'brandb'", errors, StringComparison.Ordinal);
+        Assert.Contains("route to-brandb: workspace 'brandb' is not configured", errors, StringComparison.Ordinal);
+        Assert.DoesNotContain(SecretKey, _out.ToString() + errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_SettingsFileWithoutValues_ExitsOneNamingTheFile()
+    {
+        WriteWorkspaceTemplate("to-default", null);
+        var settings = Write("bad.settings.json", """{"IsEncrypted": false}""");
+
+        var exit = await Run("", "validate", "--templates", _directory, "--settings", settings);
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"{settings} has no \"Values\" object", _error.ToString(), StringComparison.Ordinal);
+    }
+
+    private const string SecretKey = "sk-cli-test-4Jd8Qw2Zr7";
+
+    private string WriteWorkspaceTemplate(string route, string? workspace)
+    {
+        var line = workspace is null ? string.Empty : $"workspace: {workspace}\n";
+        Write(route + ".sample.json", """{"id":"u"}""");
+        return Write(route + ".liquid", $"---\nendpoint: /users/track\ndescription: d\n{line}---\n{{\"attributes\":[{{\"external_id\":\"{{{{ id }}}}\"}}]}}");
+    }
+
+    private string WriteSettings(params (string Name, string Value)[] values)
+    {
+        var settings = new Dictionary<string, object> { ["IsEncrypted"] = false, ["Values"] = values.ToDictionary(v => v.Name, v => v.Value) };
+        return Write("local.settings.json", JsonSerializer.Serialize(settings));
+    }
+
     private Task<int> Run(string stdin, params string[] args) => RunIn(_directory, stdin, args);
 
     private Task<int> RunIn(string workingDirectory, string stdin, params string[] args) =>

@@ -322,11 +322,13 @@ public sealed class WebhookTemplateRendererTests
     {
         var catalog = TemplateCatalogTests.LoadShipped();
         var renderer = new CatalogWebhookRenderer(catalog, new TemplateTestKit().Renderer);
-        var envelope = new WebhookEnvelope(1, "msg-9", "Trigger-Canvas", TemplateTestKit.ReceivedAt, """{"user_id":"u","canvas_id":"c"}""", null, null, 0);
+        // Without a dispatch_id in the payload the shipped template's key renders empty: the envelope's header key is used.
+        var envelope = new WebhookEnvelope(1, "msg-9", "Trigger-Canvas", TemplateTestKit.ReceivedAt, """{"user_id":"u","canvas_id":"c"}""", null, "header-9", 0);
 
         var rendered = Assert.IsType<RenderOutcome.Rendered>(renderer.Render(envelope));
 
         Assert.Equal("/canvas/trigger/send", rendered.Endpoint);
-        Assert.Equal("c-u-msg-9", rendered.IdempotencyKey);
+        Assert.Equal("header-9", rendered.IdempotencyKey);
+        Assert.Equal("default", rendered.Workspace);
     }
 }

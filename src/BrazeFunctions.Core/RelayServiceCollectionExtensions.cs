@@ -53,6 +53,7 @@ public static class RelayServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IdempotencyOptions>, IdempotencyOptionsValidator>());
         services.TryAddSingleton<RelayTables>();
         services.TryAddSingleton<IdempotencyStore>();
+        services.TryAddSingleton(sp => new IdempotencyTableCleanup(sp.GetRequiredService<IdempotencyStore>()));
         return services;
     }
 

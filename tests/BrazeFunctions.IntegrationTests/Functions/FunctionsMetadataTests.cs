@@ -52,6 +52,15 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
+    public void IdempotencyCleanup_IsADailyTimer()
+    {
+        var trigger = Assert.Single(Bindings("IdempotencyCleanup"), b => b.GetProperty("type").GetString() == "timerTrigger");
+
+        Assert.Equal("0 17 3 * * *", trigger.GetProperty("schedule").GetString());
+        Assert.Equal(BrazeFunctions.Functions.IdempotencyCleanupFunction.Schedule, trigger.GetProperty("schedule").GetString());
+    }
+
+    [Fact]
     public void QueueProbe_IsATimerEveryMinute()
     {
         var trigger = Assert.Single(Bindings("QueueProbe"), b => b.GetProperty("type").GetString() == "timerTrigger");

@@ -1,0 +1,46 @@
+using System.Reflection;
+using System.Text.Json;
+using BrazeFunctions.Core.Braze;
+using BrazeFunctions.Core.Dispatch;
+using BrazeFunctions.Core.Idempotency;
+using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Storage;
+using BrazeFunctions.Core.Templates;
+
+namespace BrazeFunctions.Tests;
+
+/// <summary>local.settings.sample.json lists every setting, so that it doubles as the reference of what can be set.</summary>
+public sealed class SampleSettingsTests
+{
+    public static TheoryData<Type, string> OptionTypes => new()
+    {
+        { typeof(OutboxOptions), OutboxOptions.Section },
+        { typeof(IngressOptions), IngressOptions.Section },
+        { typeof(TemplateCatalogOptions), TemplateCatalogOptions.Section },
+        { typeof(BrazeOptions), BrazeOptions.Section },
+        { typeof(DispatchOptions), DispatchOptions.Section },
+        { typeof(IdempotencyOptions), IdempotencyOptions.Section },
+    };
+
+    [Theory]
+    [MemberData(nameof(OptionTypes))]
+    public void Sample_EverySettableOption_IsListed(Type options, string section)
+    {
+        var values = Values();
+        // Named workspaces are a dictionary (Braze__Workspaces__<name>__*): listing one would configure it.
+        var missing = options.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite && p.SetMethod!.IsPublic)
+            .Select(p => section + "__" + p.Name)
+            .Where(name => !values.Contains(name))
+            .ToList();
+
+        Assert.True(missing.Count == 0, "local.settings.sample.json lacks " + string.Join(", ", missing));
+    }
+
+    private static HashSet<string> Values()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "local.settings.sample.json");
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        return [.. document.RootElement.GetProperty("Values").EnumerateObject().Select(p => p.Name)];
+    }
+}

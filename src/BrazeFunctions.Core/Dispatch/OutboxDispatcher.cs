@@ -139,7 +139,7 @@ public sealed class OutboxDispatcher
 
             case RenderOutcome.Rendered rendered:
                 var item = Prepare(envelope, rendered);
-                if (item.Shape.AloneBecause is { } alone && rendered.Coalesce && item.Envelope.SendAlone is false)
+                if (item.Coalesce && item.Shape.AloneBecause is { } alone)
                 {
                     Log.SentAlone(_logger, envelope.Id, envelope.Route, alone);
                 }

@@ -26,6 +26,7 @@ internal readonly record struct CredentialScope(string Workspace, string? Endpoi
 internal sealed class CredentialGate(TimeProvider time, IOptions<DispatchOptions> options, SharedPacingStore shared, RelayMetrics metrics, ILogger<CredentialGate> logger)
 {
     private static readonly TimeSpan ProbePoll = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan CredentialReadInterval = TimeSpan.FromSeconds(5);
     private readonly ConcurrentDictionary<CredentialScope, State> _states = new();
 
     /// <summary>
@@ -36,7 +37,8 @@ internal sealed class CredentialGate(TimeProvider time, IOptions<DispatchOptions
     {
         foreach (var scope in new[] { new CredentialScope(workspace, null), new CredentialScope(workspace, endpoint) })
         {
-            var sharedRecord = shared.IsAvailable ? await shared.ReadAsync(scope.SharedKey, cancellationToken).ConfigureAwait(false) : null;
+            // Credential pauses last minutes: a few seconds' lag is harmless and keeps these reads well under the family's.
+            var sharedRecord = shared.IsAvailable ? await shared.ReadAsync(scope.SharedKey, cancellationToken, CredentialReadInterval).ConfigureAwait(false) : null;
             if (!_states.TryGetValue(scope, out var state) && (sharedRecord is null || sharedRecord.ClosedUntil <= time.GetUtcNow()))
             {
                 continue;

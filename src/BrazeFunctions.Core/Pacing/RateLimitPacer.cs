@@ -154,6 +154,12 @@ internal sealed class RateLimitPacer
                     var threshold = limit - usable;
                     var reset = DateTimeOffset.FromUnixTimeSeconds(lane.Window);
                     var nextOpens = clock.Latest(reset);
+                    if (lane.PhaseWindow != lane.Window)
+                    {
+                        lane.PhaseWindow = lane.Window;
+                        lane.Phase = _random.NextDouble();
+                    }
+
                     var (allowedByNow, nextSlot) = Spread(lane, usable, nextOpens, now);
                     reason = "budget";
                     if (now >= clock.Earliest(reset))
@@ -381,7 +387,9 @@ internal sealed class RateLimitPacer
     /// How many of the window's requests may have gone by now when the budget is spread evenly over the window (all of it
     /// while the window's length is unknown), and when the next one is released. Spreading keeps a burst from spending the
     /// window in its first instants: requests leave at a steady pace, each carrying what gathered since the last one, and
-    /// the customer's other integrations keep a share of every part of the window.
+    /// the customer's other integrations keep a share of every part of the window. The slots start at a random phase each
+    /// window, so that requests (and Braze's whole-second Date headers) fall at every fraction of a second: that is what
+    /// tightens <see cref="BrazeClock"/>'s bounds and narrows the guard band around each reset.
     /// </summary>
     private static (long Allowed, DateTimeOffset NextSlot) Spread(Lane lane, long usable, DateTimeOffset windowEnds, DateTimeOffset now)
     {
@@ -393,10 +401,10 @@ internal sealed class RateLimitPacer
         var length = TimeSpan.FromSeconds(seconds);
         var opened = windowEnds - length;
         var fraction = Math.Clamp((now - opened) / length, 0, 1);
-        // Slots at 0, 1/usable, 2/usable... of the window; the epsilon keeps a slot's own instant inside it.
-        var allowed = Math.Min(usable, (long)Math.Floor((usable * fraction) + 1e-9) + 1);
+        // Slots at phase/usable, (1 + phase)/usable... of the window; the epsilon keeps a slot's own instant inside it.
+        var allowed = Math.Clamp((long)Math.Floor((usable * fraction) - lane.Phase + 1e-9) + 1, 0, usable);
         var sent = lane.SentWindow == lane.Window ? lane.SentThisWindow : 0;
-        return (allowed, opened + (length * ((double)Math.Max(sent, allowed) / usable)));
+        return (allowed, opened + (length * ((Math.Max(sent, allowed) + lane.Phase) / usable)));
     }
 
     private PaceDecision Grant(Lane lane, PaceKey key, bool waited, long started, bool fromLedger, CredentialScope? probe)
@@ -467,6 +475,10 @@ internal sealed class RateLimitPacer
         /// <summary>Requests this instance sent in <see cref="SentWindow"/>.</summary>
         public long SentThisWindow;
         public long SentWindow;
+
+        /// <summary>Where in its slot the window's spread starts (0 to 1), drawn per window.</summary>
+        public double Phase;
+        public long PhaseWindow;
 
         /// <summary>The shared ledger had nothing more released for the window until then.</summary>
         public DateTimeOffset LedgerBusyUntil;

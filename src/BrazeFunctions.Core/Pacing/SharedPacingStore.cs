@@ -55,10 +55,13 @@ internal sealed class SharedPacingStore : IRelayHealthCheck
     /// <summary>False while the store is cooling down after a failure: callers pace on their own state meanwhile.</summary>
     public bool IsAvailable => _options.Value.SharedPacing && _time.GetTimestamp() >= Interlocked.Read(ref _unavailableUntil);
 
-    /// <summary>The record, at most <see cref="DispatchOptions.SharedStateCacheDuration"/> old; null when absent or unavailable.</summary>
-    public async ValueTask<SharedPacingRecord?> ReadAsync(PaceKey key, CancellationToken cancellationToken)
+    /// <summary>
+    /// The record, at most <paramref name="maxAge"/> (default <see cref="DispatchOptions.SharedStateCacheDuration"/>) old;
+    /// null when absent or unavailable.
+    /// </summary>
+    public async ValueTask<SharedPacingRecord?> ReadAsync(PaceKey key, CancellationToken cancellationToken, TimeSpan? maxAge = null)
     {
-        if (_cache.TryGetValue(key, out var cached) && _time.GetElapsedTime(cached.ReadAt) < _options.Value.SharedStateCacheDuration)
+        if (_cache.TryGetValue(key, out var cached) && _time.GetElapsedTime(cached.ReadAt) < (maxAge ?? _options.Value.SharedStateCacheDuration))
         {
             return cached.Record;
         }

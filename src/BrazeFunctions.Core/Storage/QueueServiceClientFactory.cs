@@ -1,5 +1,3 @@
-using Azure.Core;
-using Azure.Identity;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -27,52 +25,9 @@ public sealed class QueueServiceClientFactory(IConfiguration configuration, IOpt
         clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
         clientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(2);
 
-        var name = outbox.Connection;
-        var connectionString = configuration[name];
-        if (!string.IsNullOrWhiteSpace(connectionString))
-        {
-            return new QueueServiceClient(connectionString, clientOptions);
-        }
-
-        var section = configuration.GetSection(name);
-        var serviceUri = section["queueServiceUri"];
-        var accountName = section["accountName"];
-        Uri? uri = null;
-        if (!string.IsNullOrWhiteSpace(serviceUri))
-        {
-            uri = new Uri(serviceUri, UriKind.Absolute);
-        }
-        else if (!string.IsNullOrWhiteSpace(accountName))
-        {
-            uri = new Uri($"https://{accountName}.queue.core.windows.net");
-        }
-
-        if (uri is null)
-        {
-            throw new InvalidOperationException(
-                $"Storage connection '{name}' is not configured: set '{name}' to a connection string, or '{name}__queueServiceUri' " +
-                $"(with '{name}__credential=managedidentity' and '{name}__clientId' for a user-assigned identity).");
-        }
-
-        return new QueueServiceClient(uri, CreateCredential(section), clientOptions);
-    }
-
-    internal static TokenCredential CreateCredential(IConfigurationSection section)
-    {
-        var clientId = section["clientId"];
-        if (string.Equals(section["credential"], "managedidentity", StringComparison.OrdinalIgnoreCase))
-        {
-            return string.IsNullOrWhiteSpace(clientId)
-                ? new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned)
-                : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
-        }
-
-        var defaults = new DefaultAzureCredentialOptions();
-        if (!string.IsNullOrWhiteSpace(clientId))
-        {
-            defaults.ManagedIdentityClientId = clientId;
-        }
-
-        return new DefaultAzureCredential(defaults);
+        var connection = StorageConnection.Resolve(configuration, outbox.Connection, "queue");
+        return connection.ConnectionString is { } connectionString
+            ? new QueueServiceClient(connectionString, clientOptions)
+            : new QueueServiceClient(connection.ServiceUri, connection.Credential, clientOptions);
     }
 }

@@ -39,33 +39,9 @@ public sealed class RelayTables
         clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
         clientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(2);
 
-        var name = outbox.Connection;
-        var connectionString = configuration[name];
-        if (!string.IsNullOrWhiteSpace(connectionString))
-        {
-            return new TableServiceClient(connectionString, clientOptions);
-        }
-
-        var section = configuration.GetSection(name);
-        var serviceUri = section["tableServiceUri"];
-        var accountName = section["accountName"];
-        Uri? uri = null;
-        if (!string.IsNullOrWhiteSpace(serviceUri))
-        {
-            uri = new Uri(serviceUri, UriKind.Absolute);
-        }
-        else if (!string.IsNullOrWhiteSpace(accountName))
-        {
-            uri = new Uri($"https://{accountName}.table.core.windows.net");
-        }
-
-        if (uri is null)
-        {
-            throw new InvalidOperationException(
-                $"Storage connection '{name}' has no table endpoint: set '{name}' to a connection string, or '{name}__tableServiceUri' " +
-                $"(with '{name}__credential=managedidentity' and '{name}__clientId' for a user-assigned identity).");
-        }
-
-        return new TableServiceClient(uri, QueueServiceClientFactory.CreateCredential(section), clientOptions);
+        var connection = StorageConnection.Resolve(configuration, outbox.Connection, "table");
+        return connection.ConnectionString is { } connectionString
+            ? new TableServiceClient(connectionString, clientOptions)
+            : new TableServiceClient(connection.ServiceUri, connection.Credential, clientOptions);
     }
 }

@@ -1,0 +1,55 @@
+using Azure.Core;
+using Azure.Identity;
+using Microsoft.Extensions.Configuration;
+
+namespace BrazeFunctions.Core.Storage;
+
+/// <summary>
+/// One storage connection setting as the Functions host reads it for a trigger: a connection string
+/// (<c>AzureWebJobsStorage=UseDevelopmentStorage=true</c>), or identity-based settings
+/// (<c>AzureWebJobsStorage__queueServiceUri</c> / <c>__tableServiceUri</c> / <c>__accountName</c>, optionally
+/// <c>__credential=managedidentity</c> and <c>__clientId</c>).
+/// </summary>
+internal sealed record StorageConnection(string? ConnectionString, Uri? ServiceUri, TokenCredential? Credential)
+{
+    /// <summary>Resolves <paramref name="name"/> for one service (<c>queue</c> or <c>table</c>).</summary>
+    /// <exception cref="InvalidOperationException">Neither form is configured; the message names the settings to set.</exception>
+    public static StorageConnection Resolve(IConfiguration configuration, string name, string service)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var connectionString = configuration[name];
+        if (!string.IsNullOrWhiteSpace(connectionString))
+        {
+            return new StorageConnection(connectionString, null, null);
+        }
+
+        var section = configuration.GetSection(name);
+        var serviceUri = section[service + "ServiceUri"];
+        var accountName = section["accountName"];
+        var uri = !string.IsNullOrWhiteSpace(serviceUri) ? new Uri(serviceUri, UriKind.Absolute)
+            : !string.IsNullOrWhiteSpace(accountName) ? new Uri($"https://{accountName}.{service}.core.windows.net")
+            : throw new InvalidOperationException(
+                $"Storage connection '{name}' has no {service} endpoint: set '{name}' to a connection string, or '{name}__{service}ServiceUri' " +
+                $"(with '{name}__credential=managedidentity' and '{name}__clientId' for a user-assigned identity).");
+        return new StorageConnection(null, uri, CreateCredential(section));
+    }
+
+    private static TokenCredential CreateCredential(IConfigurationSection section)
+    {
+        var clientId = section["clientId"];
+        if (string.Equals(section["credential"], "managedidentity", StringComparison.OrdinalIgnoreCase))
+        {
+            return string.IsNullOrWhiteSpace(clientId)
+                ? new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned)
+                : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
+        }
+
+        var defaults = new DefaultAzureCredentialOptions();
+        if (!string.IsNullOrWhiteSpace(clientId))
+        {
+            defaults.ManagedIdentityClientId = clientId;
+        }
+
+        return new DefaultAzureCredential(defaults);
+    }
+}

@@ -29,7 +29,7 @@ internal sealed record StorageConnection(string? ConnectionString, Uri? ServiceU
         var uri = !string.IsNullOrWhiteSpace(serviceUri) ? new Uri(serviceUri, UriKind.Absolute)
             : !string.IsNullOrWhiteSpace(accountName) ? new Uri($"https://{accountName}.{service}.core.windows.net")
             : throw new InvalidOperationException(
-                $"Storage connection '{name}' has no {service} endpoint: set '{name}' to a connection string, or '{name}__{service}ServiceUri' " +
+                $"Storage connection '{name}' is not configured for the {service} service: set '{name}' to a connection string, or '{name}__{service}ServiceUri' " +
                 $"(with '{name}__credential=managedidentity' and '{name}__clientId' for a user-assigned identity).");
         return new StorageConnection(null, uri, CreateCredential(section));
     }

@@ -15,7 +15,8 @@ namespace BrazeFunctions.IntegrationTests.Delivery;
 [Collection(AzuriteCollection.Name)]
 public sealed class CoalescingTests(AzuriteFixture azurite)
 {
-    private static readonly Dictionary<string, string?> Coalescing = new() { ["Dispatch:BatchLinger"] = "00:00:00.300" };
+    // A second of linger: long enough that messages handed over together always meet, even on a slow machine.
+    private static readonly Dictionary<string, string?> Coalescing = new() { ["Dispatch:BatchLinger"] = "00:00:01" };
 
     [Fact]
     public async Task Dispatch_MessagesTogether_OneRequestWithEveryObjectInReceiptOrder()
@@ -50,7 +51,7 @@ public sealed class CoalescingTests(AzuriteFixture azurite)
     [Fact]
     public async Task Dispatch_MoreThanTheObjectCap_SplitsIntoFullRequests()
     {
-        await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:BatchLinger"] = "00:00:00.300", ["Templates:MaxUsersTrackObjects"] = "4" });
+        await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:BatchLinger"] = "00:00:01", ["Templates:MaxUsersTrackObjects"] = "4" });
         using var flushes = new MetricCollector<long>(rig.Host.Get<System.Diagnostics.Metrics.IMeterFactory>(), RelayMetrics.MeterName, "relay.batch.flushes");
 
         var results = await rig.DispatchTogetherAsync(Enumerable.Range(0, 10).Select(i => rig.Envelope($"{{\"user_id\":\"u-{i}\"}}")));
@@ -115,7 +116,7 @@ public sealed class CoalescingTests(AzuriteFixture azurite)
     [Fact]
     public async Task Dispatch_ByteCap_KeepsEachRequestBelowIt()
     {
-        await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:BatchLinger"] = "00:00:00.300", ["Dispatch:MaxRequestBytes"] = "2000" });
+        await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:BatchLinger"] = "00:00:01", ["Dispatch:MaxRequestBytes"] = "2000" });
         var padding = new string('x', 600);
 
         var results = await rig.DispatchTogetherAsync(Enumerable.Range(0, 6).Select(i => rig.Envelope($"{{\"user_id\":\"u-{i}\",\"plan\":\"{padding}\"}}")));
@@ -168,7 +169,7 @@ public sealed class CoalescingTests(AzuriteFixture azurite)
     [Fact]
     public async Task Dispatch_Braze400WithoutErrors_SplitsInHalvesUntilTheBadMessageIsAlone()
     {
-        await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:BatchLinger"] = "00:00:00.300", ["Dispatch:MaxSplitRequests"] = "8" });
+        await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:BatchLinger"] = "00:00:01", ["Dispatch:MaxSplitRequests"] = "8" });
         using var splits = new MetricCollector<long>(rig.Host.Get<System.Diagnostics.Metrics.IMeterFactory>(), RelayMetrics.MeterName, "relay.batch.split_requests");
         rig.Braze.Rule = (_, body) => RefuseMarkedObjects(body, withErrors: false);
         var envelopes = Enumerable.Range(0, 8).Select(i => rig.Envelope(i == 5 ? "{\"user_id\":\"bad-5\"}" : $"{{\"user_id\":\"u-{i}\"}}") with { ReceivedAt = rig.Time.GetUtcNow().AddSeconds(i) }).ToList();
@@ -186,7 +187,7 @@ public sealed class CoalescingTests(AzuriteFixture azurite)
     [Fact]
     public async Task Dispatch_SplitBudgetSpent_UnresolvedMessagesAreRequeuedToBeSentAlone()
     {
-        await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:BatchLinger"] = "00:00:00.300", ["Dispatch:MaxSplitRequests"] = "2" });
+        await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:BatchLinger"] = "00:00:01", ["Dispatch:MaxSplitRequests"] = "2" });
         rig.Braze.Rule = (_, body) => RefuseMarkedObjects(body, withErrors: false);
         var envelopes = Enumerable.Range(0, 8).Select(i => rig.Envelope(i == 5 ? "{\"user_id\":\"bad-5\"}" : $"{{\"user_id\":\"u-{i}\"}}") with { ReceivedAt = rig.Time.GetUtcNow().AddSeconds(i) }).ToList();
 
@@ -283,7 +284,7 @@ public sealed class CoalescingTests(AzuriteFixture azurite)
     {
         await using var rig = await DispatchRig.StartAsync(azurite, new()
         {
-            ["Dispatch:BatchLinger"] = "00:00:00.300",
+            ["Dispatch:BatchLinger"] = "00:00:01",
             ["Dispatch:InPlaceRetries"] = "1",
             ["Dispatch:RetrySchedule"] = "1m,5m",
             ["Dispatch:RetryScheduleJitter"] = "0",
@@ -309,7 +310,7 @@ public sealed class CoalescingTests(AzuriteFixture azurite)
     {
         await using var rig = await DispatchRig.StartAsync(azurite, new()
         {
-            ["Dispatch:BatchLinger"] = "00:00:00.300",
+            ["Dispatch:BatchLinger"] = "00:00:01",
             ["Dispatch:ShortRateLimitWait"] = "00:00:01",
             ["Dispatch:MaxMessageAge"] = "00:10:00",
         });

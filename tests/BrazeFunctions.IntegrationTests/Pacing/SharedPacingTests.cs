@@ -38,7 +38,8 @@ public sealed class SharedPacingTests(AzuriteFixture azurite)
     [Fact]
     public async Task Dispatch_TwoInstancesOnOneSmallBudget_NeverSpendMoreThanAWindowAllows()
     {
-        var settings = new Dictionary<string, string?> { ["Dispatch:ShortRateLimitWait"] = "00:00:10", ["Dispatch:RateLimitJitter"] = "00:00:00" };
+        // Twelve requests spread over windows of three take about ten seconds: every dispatch may wait that long in place.
+        var settings = new Dictionary<string, string?> { ["Dispatch:ShortRateLimitWait"] = "00:00:30", ["Dispatch:RateLimitJitter"] = "00:00:00" };
         await using var first = await DispatchRig.StartAsync(azurite, settings);
         await using var second = await DispatchRig.StartAsync(azurite, settings, sharedBraze: first.Braze, sharedQueue: first.Queue);
         first.Braze.UsersTrackLimit = 3;

@@ -162,7 +162,8 @@ internal sealed class RateLimitPacer
 
                     var (allowedByNow, nextSlot) = Spread(lane, usable, nextOpens, now);
                     reason = "budget";
-                    if (now >= clock.Earliest(reset))
+                    var guardBand = nextOpens - clock.Earliest(reset);
+                    if (now >= clock.Earliest(reset) && (lane.WindowSeconds is not { } seconds || guardBand < TimeSpan.FromSeconds(seconds) / 2))
                     {
                         // The guard band around the reset: a request now might be counted in either window.
                         reason = "window_boundary";
@@ -281,7 +282,8 @@ internal sealed class RateLimitPacer
         {
             lane.InFlight--;
             clock.Observe(response.SentAt, response.ReceivedAt, response.RateLimit.ServerDate);
-            lane.Learn(response.RateLimit);
+            // A 429's reset says when to try again, which need not be a window boundary: only other answers teach the length.
+            lane.Learn(response.RateLimit, learnLength: response.Kind != BrazeOutcomeKind.RateLimited);
             if (!ticket.FromLedger && response.RateLimit.Reset is { } spentIn)
             {
                 // A probe or a local-only send spent budget the ledger does not know of: the next claim in that window adds it.
@@ -456,8 +458,11 @@ internal sealed class RateLimitPacer
         /// <summary>The current window, named by Braze's reset (epoch seconds); 0 before the first headers.</summary>
         public long Window;
 
-        /// <summary>The latest reset any answer carried, to learn the window length from consecutive ones.</summary>
+        /// <summary>The latest reset any answer carried.</summary>
         public long LatestReset;
+
+        /// <summary>The latest reset of an answer that was not a 429, to learn the window length from consecutive ones.</summary>
+        public long LengthReset;
 
         public long? WindowSeconds;
 
@@ -518,7 +523,7 @@ internal sealed class RateLimitPacer
             }
         }
 
-        public void Learn(RateLimitInfo info)
+        public void Learn(RateLimitInfo info, bool learnLength)
         {
             if (!info.HasWindow)
             {
@@ -527,12 +532,17 @@ internal sealed class RateLimitPacer
 
             Limit = info.Limit;
             var reset = info.Reset!.Value.ToUnixTimeSeconds();
-            if (LatestReset > 0 && reset > LatestReset)
+            if (learnLength && LengthReset > 0 && reset > LengthReset)
             {
                 // Windows are fixed: any two resets differ by a whole number of lengths, so their greatest common divisor
                 // converges on the length, whatever idle spells lay between the answers.
-                var gap = reset - LatestReset;
+                var gap = reset - LengthReset;
                 WindowSeconds = WindowSeconds is { } known ? Gcd(known, gap) : gap;
+            }
+
+            if (learnLength && reset > LengthReset)
+            {
+                LengthReset = reset;
             }
 
             if (reset > LatestReset)

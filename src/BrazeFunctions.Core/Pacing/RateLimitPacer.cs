@@ -160,7 +160,7 @@ internal sealed class RateLimitPacer
                         lane.Phase = _random.NextDouble();
                     }
 
-                    var (allowedByNow, nextSlot) = Spread(lane, usable, nextOpens, now);
+                    var (allowedByNow, nextSlot) = Spread(lane, usable, nextOpens, clock.Earliest(reset), now);
                     reason = "budget";
                     var guardBand = nextOpens - clock.Earliest(reset);
                     if (now >= clock.Earliest(reset) && (lane.WindowSeconds is not { } seconds || guardBand < TimeSpan.FromSeconds(seconds) / 2))
@@ -393,20 +393,27 @@ internal sealed class RateLimitPacer
     /// window, so that requests (and Braze's whole-second Date headers) fall at every fraction of a second: that is what
     /// tightens <see cref="BrazeClock"/>'s bounds and narrows the guard band around each reset.
     /// </summary>
-    private static (long Allowed, DateTimeOffset NextSlot) Spread(Lane lane, long usable, DateTimeOffset windowEnds, DateTimeOffset now)
+    private static (long Allowed, DateTimeOffset NextSlot) Spread(Lane lane, long usable, DateTimeOffset windowEnds, DateTimeOffset windowCloses, DateTimeOffset now)
     {
         if (lane.WindowSeconds is not { } seconds || usable <= 0)
         {
             return (usable, now);
         }
 
+        // The slots fill the part of the window before its guard band, so that none falls where no request may go.
         var length = TimeSpan.FromSeconds(seconds);
         var opened = windowEnds - length;
-        var fraction = Math.Clamp((now - opened) / length, 0, 1);
-        // Slots at phase/usable, (1 + phase)/usable... of the window; the epsilon keeps a slot's own instant inside it.
+        var span = windowCloses - opened;
+        if (span < length / 4)
+        {
+            span = length / 4;
+        }
+
+        var fraction = Math.Clamp((now - opened) / span, 0, 1);
+        // Slots at phase/usable, (1 + phase)/usable... of that span; the epsilon keeps a slot's own instant inside it.
         var allowed = Math.Clamp((long)Math.Floor((usable * fraction) - lane.Phase + 1e-9) + 1, 0, usable);
         var sent = lane.SentWindow == lane.Window ? lane.SentThisWindow : 0;
-        return (allowed, opened + (length * ((Math.Max(sent, allowed) + lane.Phase) / usable)));
+        return (allowed, opened + (span * ((Math.Max(sent, allowed) + lane.Phase) / usable)));
     }
 
     private PaceDecision Grant(Lane lane, PaceKey key, bool waited, long started, bool fromLedger, CredentialScope? probe)

@@ -21,6 +21,7 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
     private readonly object _gate = new();
     private readonly Dictionary<LaneKey, Batch> _open = [];
     private readonly HashSet<Task> _running = [];
+    private readonly Dictionary<PaceKey, TurnLine> _turns = [];
     private readonly CancellationTokenSource _stopWaiting = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly BatchSender _sender;
@@ -31,6 +32,7 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
     private readonly RelayMetrics _metrics;
     private readonly ILogger<DeliveryBatcher> _logger;
     private bool _stopping;
+    private long _submitted;
 
     public DeliveryBatcher(BatchSender sender, RateLimitPacer pacer, UsersTrackCaps caps, TimeProvider time, IOptions<DispatchOptions> options, RelayMetrics metrics, ILogger<DeliveryBatcher> logger)
     {
@@ -55,6 +57,9 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
         }
     }
 
+    /// <summary>Items handed over since start-up.</summary>
+    public long SubmittedItems => Interlocked.Read(ref _submitted);
+
     /// <summary>Hands <paramref name="item"/> over for sending; completes with its report.</summary>
     public async Task<DeliveryReport> SubmitAsync(DeliveryItem item, CancellationToken cancellationToken)
     {
@@ -67,6 +72,7 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
                 return new DeliveryReport.ShutDown();
             }
 
+            _submitted++;
             if (linger <= TimeSpan.Zero || item.Shape.Kind == MergeKind.None)
             {
                 StartSending(new Batch(LaneKey.Of(item), item), "alone");
@@ -172,12 +178,15 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
     private void StartSending(Batch batch, string reason)
     {
         batch.Sending = true;
-        var task = Task.Run(() => SendAsync(batch, reason));
+        var key = PaceKey.For(batch.First.Workspace.Name, batch.First.Endpoint);
+        // The turn is taken here, under the lock, so that batches reach the pacer in the order they started sending.
+        var turn = reason == "shutdown" ? null : TakeTurn(key);
+        var task = Task.Run(() => SendAsync(batch, reason, turn));
         _running.Add(task);
         _ = task.ContinueWith(t => { lock (_gate) { _running.Remove(t); } }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private async Task SendAsync(Batch batch, string reason)
+    private async Task SendAsync(Batch batch, string reason, TaskCompletionSource? turn)
     {
         var shuttingDown = reason == "shutdown";
         var first = batch.First;
@@ -191,7 +200,7 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
                 // A shutdown flush takes budget that is free right now and never waits; others wait until told to stop.
                 decision = shuttingDown
                     ? await _pacer.AcquireAsync(key, first.Endpoint, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false)
-                    : await _pacer.AcquireAsync(key, first.Endpoint, _options.Value.ShortRateLimitWait, _stopWaiting.Token).ConfigureAwait(false);
+                    : await AcquireInTurnAsync(key, first.Endpoint, turn!).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -243,10 +252,103 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
         }
     }
 
+    /// <summary>
+    /// Waits for budget in arrival order: batches of one workspace and endpoint family take their turn at the pacer one
+    /// after the other, so a slot goes to the batch that has waited longest (and is fullest), while the batches behind it
+    /// keep filling. Without the turn every waiting batch wakes at each slot and the newest, nearly empty one may win it
+    /// while full ones run out of time and are deferred. The turn and the pacer's wait share one
+    /// <see cref="DispatchOptions.ShortRateLimitWait"/>: a batch that does not reach the front in that time is deferred.
+    /// </summary>
+    private async Task<PaceDecision> AcquireInTurnAsync(PaceKey key, string endpoint, TaskCompletionSource turn)
+    {
+        var maxWait = _options.Value.ShortRateLimitWait;
+        var started = _time.GetTimestamp();
+        try
+        {
+            await turn.Task.WaitAsync(maxWait, _time, _stopWaiting.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            if (!turn.TrySetCanceled())
+            {
+                // The turn came just as the wait ended: hand it on.
+                PassTurn(key);
+            }
+
+            if (ex is OperationCanceledException)
+            {
+                throw;
+            }
+
+            // The batches ahead hold the budget for longer than this one may wait: defer it, as the pacer would.
+            _metrics.PacingWait(key.Workspace, key.Family, "deferred", _time.GetElapsedTime(started));
+            return new PaceDecision(null, _options.Value.RateLimitFallbackWait, "budget");
+        }
+
+        try
+        {
+            return await _pacer.AcquireAsync(key, endpoint, maxWait, _stopWaiting.Token, waitingSince: started).ConfigureAwait(false);
+        }
+        finally
+        {
+            PassTurn(key);
+        }
+    }
+
+    /// <summary>Joins the line of batches waiting for <paramref name="key"/>'s budget; the task completes at this batch's turn. Called under the lock.</summary>
+    private TaskCompletionSource TakeTurn(PaceKey key)
+    {
+        if (!_turns.TryGetValue(key, out var line))
+        {
+            line = new TurnLine();
+            _turns[key] = line;
+        }
+
+        var turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (line.Busy)
+        {
+            line.Waiting.Enqueue(turn);
+        }
+        else
+        {
+            line.Busy = true;
+            turn.SetResult();
+        }
+
+        return turn;
+    }
+
+    /// <summary>Gives the turn to the next batch still waiting for it (those that gave up are skipped).</summary>
+    private void PassTurn(PaceKey key)
+    {
+        lock (_gate)
+        {
+            var line = _turns[key];
+            while (line.Waiting.TryDequeue(out var next))
+            {
+                if (next.TrySetResult())
+                {
+                    return;
+                }
+            }
+
+            line.Busy = false;
+        }
+    }
+
     /// <summary>Items merge only within a lane: one workspace, one endpoint, and for triggers one set of other fields.</summary>
     private readonly record struct LaneKey(string Workspace, string Endpoint, MergeKind Kind, string Shape)
     {
         public static LaneKey Of(DeliveryItem item) => new(item.Workspace.Name, item.Endpoint, item.Shape.Kind, item.Shape.LaneKey);
+    }
+
+    /// <summary>Batches waiting for one budget, in the order they started sending. Guarded by the batcher's lock.</summary>
+    private sealed class TurnLine
+    {
+        /// <summary>A batch is at the pacer.</summary>
+        public bool Busy;
+
+        public Queue<TaskCompletionSource> Waiting { get; } = new();
     }
 
     /// <summary>Items waiting to be sent together. Guarded by the batcher's lock.</summary>

@@ -67,14 +67,16 @@ internal sealed class RateLimitPacer
 
     /// <summary>
     /// Waits for budget for one request to <paramref name="endpoint"/>, at most <paramref name="maxWait"/>; a longer hold
-    /// is returned instead of waited.
+    /// is returned instead of waited. <paramref name="waitingSince"/> (a timestamp of this pacer's <see cref="TimeProvider"/>)
+    /// counts a wait that began before this call, e.g. for the caller's turn: it is part of <paramref name="maxWait"/> and
+    /// of the recorded wait.
     /// </summary>
-    public async ValueTask<PaceDecision> AcquireAsync(PaceKey key, string endpoint, TimeSpan maxWait, CancellationToken cancellationToken)
+    public async ValueTask<PaceDecision> AcquireAsync(PaceKey key, string endpoint, TimeSpan maxWait, CancellationToken cancellationToken, long? waitingSince = null)
     {
         var holder = new ProbeHolder();
         try
         {
-            return await AcquireCoreAsync(key, endpoint, maxWait, holder, cancellationToken).ConfigureAwait(false);
+            return await AcquireCoreAsync(key, endpoint, maxWait, holder, waitingSince, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -84,12 +86,13 @@ internal sealed class RateLimitPacer
         }
     }
 
-    private async ValueTask<PaceDecision> AcquireCoreAsync(PaceKey key, string endpoint, TimeSpan maxWait, ProbeHolder holder, CancellationToken cancellationToken)
+    private async ValueTask<PaceDecision> AcquireCoreAsync(PaceKey key, string endpoint, TimeSpan maxWait, ProbeHolder holder, long? waitingSince, CancellationToken cancellationToken)
     {
         var lane = _lanes.GetOrAdd(key, static _ => new Lane());
         var clock = ClockOf(key.Workspace);
-        var started = _time.GetTimestamp();
-        var waited = false;
+        var started = waitingSince ?? _time.GetTimestamp();
+        var waited = waitingSince is not null && _time.GetElapsedTime(started) > TimeSpan.Zero;
+        var logged = false;
         CredentialScope? probe = null;
         while (true)
         {
@@ -254,9 +257,10 @@ internal sealed class RateLimitPacer
                 return new PaceDecision(null, _options.Value.RateLimitFallbackWait, reason);
             }
 
-            if (!waited)
+            waited = true;
+            if (!logged)
             {
-                waited = true;
+                logged = true;
                 Log.WaitingForBudget(_logger, key.Workspace, key.Family, reason, (wait ?? left).TotalMilliseconds);
             }
 

@@ -248,6 +248,73 @@ public sealed class CoalescingTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Dispatch_BatchesWaitingForBudget_AreSentInTheOrderTheyStartedWaitingWhileTheLastOneFills()
+    {
+        // One request per 2-second window, two objects per request: five messages make two full batches and a third
+        // that is still open while they wait. The full ones go first; the open one keeps taking newcomers while it waits
+        // its turn behind them, and no request meets a 429.
+        await using var rig = await DispatchRig.StartAsync(azurite, new()
+        {
+            ["Dispatch:BatchLinger"] = "00:00:01",
+            ["Templates:MaxUsersTrackObjects"] = "2",
+            ["Dispatch:ShortRateLimitWait"] = "00:00:15",
+        });
+        rig.Braze.UsersTrackLimit = 1;
+        rig.Braze.UsersTrackWindowSeconds = 2;
+        var first = rig.DispatchTogetherAsync(Enumerable.Range(0, 5).Select(i => rig.Envelope($"{{\"user_id\":\"first-{i}\"}}")));
+        var batcher = rig.Host.Get<DeliveryBatcher>();
+        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(10);
+        while (batcher.SubmittedItems < 5)
+        {
+            Assert.True(TimeProvider.System.GetUtcNow() < deadline, $"only {batcher.SubmittedItems} of 5 items reached the batcher");
+            await Task.Delay(10);
+        }
+
+        var late = rig.DispatchTogetherAsync([rig.Envelope("{\"user_id\":\"late\"}")]);
+
+        var results = (await first).Concat(await late).ToList();
+
+        Assert.All(results, r => Assert.Equal(DispatchOutcome.Delivered, r.Outcome));
+        var sent = rig.Braze.Requests.OrderBy(r => r.ArrivedAt)
+            .Select(r => JsonNode.Parse(r.Body)!["attributes"]!.AsArray().Select(a => a!["external_id"]!.GetValue<string>()).ToList()).ToList();
+        Assert.Equal([2, 2, 2], sent.Select(s => s.Count));
+        Assert.Equal("late", sent[2][1]);
+        Assert.All(rig.Braze.Requests, r => Assert.InRange(r.Status, 200, 299));
+    }
+
+    [Fact]
+    public async Task Dispatch_BatchesBehindOneThatHoldsTheBudget_AreDeferredAfterTheShortWaitNotHeldLonger()
+    {
+        // The first request learns the rate limit and stalls for 4 s; until it answers, one request may be in flight. The
+        // batches behind it wait their turn at most Dispatch:ShortRateLimitWait (1 s) and are then deferred without an
+        // attempt, long before the stalled request answers.
+        await using var rig = await DispatchRig.StartAsync(azurite, new()
+        {
+            ["Dispatch:BatchLinger"] = "00:00:00.200",
+            ["Templates:MaxUsersTrackObjects"] = "1",
+            ["Dispatch:ShortRateLimitWait"] = "00:00:01",
+            ["Braze:RequestTimeout"] = "00:00:30",
+        });
+        using var waits = new MetricCollector<long>(rig.Host.Get<System.Diagnostics.Metrics.IMeterFactory>(), RelayMetrics.MeterName, "relay.pacing.waits");
+        rig.Braze.Script(new FakeAnswer.Delay(TimeSpan.FromSeconds(4)));
+        var finished = new System.Collections.Concurrent.ConcurrentQueue<DispatchResult>();
+
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(async i =>
+        {
+            var result = await rig.Dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope($"{{\"user_id\":\"u-{i}\"}}")), 1, default);
+            finished.Enqueue(result);
+        }));
+
+        Assert.Single(rig.Braze.Requests);
+        Assert.Equal(
+            [DispatchOutcome.Deferred, DispatchOutcome.Deferred, DispatchOutcome.Delivered],
+            finished.Select(r => r.Outcome));
+        Assert.All(finished.Take(2), r => Assert.Equal("rate_limit", r.Reason));
+        Assert.All(finished.Take(2), r => Assert.True(r.Delay > TimeSpan.Zero));
+        Assert.Equal(2, waits.GetMeasurementSnapshot().Count(m => (string?)m.Tags["outcome"] == "deferred"));
+    }
+
+    [Fact]
     public async Task Shutdown_WithAHeldBatch_SendsItWhenBudgetAllows()
     {
         await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:BatchLinger"] = "00:00:05" });

@@ -157,6 +157,21 @@ internal sealed class BatchSender
             return new RequestAttempt(state, null, null, RetryInPlace: false, Hold: null);
         }
 
+        if (_pacer.IsStale(ticket))
+        {
+            // Slow claims carried the request past its window: sent now, it could land in the next window, which the
+            // fleet may have spent already. Ask again (the claims stay: they are this batch's).
+            _pacer.Abandon(ticket);
+            Log.TicketWentStale(_logger, first.Workspace.Name, first.Endpoint, state.Current.Count);
+            var again = await _pacer.AcquireAsync(key, first.Endpoint, _options.Value.ShortRateLimitWait, state.CancellationToken).ConfigureAwait(false);
+            if (again.Ticket is null)
+            {
+                return new RequestAttempt(state, null, null, RetryInPlace: false, Hold: again.Hold) { HoldReason = again.HoldReason };
+            }
+
+            ticket = again.Ticket;
+        }
+
         var merged = RequestMerger.Merge(state.Current);
         _metrics.RequestObjects(first.Workspace.Name, first.Endpoint, merged.Objects);
         var sentAt = _time.GetUtcNow();

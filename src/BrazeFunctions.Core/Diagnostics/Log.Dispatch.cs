@@ -90,6 +90,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 3028, Level = LogLevel.Information, Message = "Braze accepted {CredentialScope} again: held messages are released")]
     public static partial void CredentialAccepted(ILogger logger, string credentialScope);
 
+    [LoggerMessage(EventId = 3029, Level = LogLevel.Debug, Message = "The rate-limit window of a request to {Endpoint} of workspace {Workspace} may have ended while its {Count} message(s) were claimed: asking the pacer again")]
+    public static partial void TicketWentStale(ILogger logger, string workspace, string endpoint, int count);
+
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Message {MessageId} for route {Route} repeats a delivery already made (first by {Owner}); suppressed at {Stage}")]
     public static partial void DuplicateSuppressed(ILogger logger, string messageId, string route, string owner, string stage);
 

@@ -8,8 +8,14 @@ using Microsoft.Extensions.Options;
 namespace BrazeFunctions.Core.Pacing;
 
 /// <summary>Permission to send one request; hand it back with <see cref="RateLimitPacer.CompleteAsync"/> or <see cref="RateLimitPacer.Abandon"/>.</summary>
-internal sealed class PaceTicket(PaceKey key, bool fromLedger, CredentialScope? credentialProbe = null)
+internal sealed class PaceTicket(PaceKey key, bool fromLedger, CredentialScope? credentialProbe = null, DateTimeOffset? spendBy = null)
 {
+    /// <summary>
+    /// The earliest the window it was granted in can end (on our clock); a request sent later may be counted in the next
+    /// window, which budgeted it no room. Null for probes before the window is known.
+    /// </summary>
+    public DateTimeOffset? SpendBy { get; } = spendBy;
+
     /// <summary>Set when this request is the probe that ends a credential pause.</summary>
     public CredentialScope? CredentialProbe { get; } = credentialProbe;
 
@@ -190,7 +196,7 @@ internal sealed class RateLimitPacer
                             lane.Tokens--;
                         }
 
-                        return Grant(lane, key, waited, started, fromLedger: useLedger, probe);
+                        return Grant(lane, key, waited, started, fromLedger: useLedger, probe, spendBy: clock.Earliest(reset));
                     }
                     else if (lane.ClaimInProgress)
                     {
@@ -353,6 +359,13 @@ internal sealed class RateLimitPacer
         }
     }
 
+    /// <summary>The window <paramref name="ticket"/> was granted in may have ended: sending with it now could overspend the next one.</summary>
+    public bool IsStale(PaceTicket ticket)
+    {
+        ArgumentNullException.ThrowIfNull(ticket);
+        return ticket.SpendBy is { } by && _time.GetUtcNow() >= by;
+    }
+
     /// <summary>Gives back a ticket whose request was never sent.</summary>
     public void Abandon(PaceTicket ticket)
     {
@@ -420,7 +433,7 @@ internal sealed class RateLimitPacer
         return (allowed, opened + (span * ((Math.Max(sent, allowed) + lane.Phase) / usable)));
     }
 
-    private PaceDecision Grant(Lane lane, PaceKey key, bool waited, long started, bool fromLedger, CredentialScope? probe)
+    private PaceDecision Grant(Lane lane, PaceKey key, bool waited, long started, bool fromLedger, CredentialScope? probe, DateTimeOffset? spendBy = null)
     {
         lane.InFlight++;
         if (lane.SentWindow != lane.Window)
@@ -436,7 +449,7 @@ internal sealed class RateLimitPacer
             _metrics.PacingWait(key.Workspace, key.Family, "waited", _time.GetElapsedTime(started));
         }
 
-        return new PaceDecision(new PaceTicket(key, fromLedger, probe), TimeSpan.Zero, null);
+        return new PaceDecision(new PaceTicket(key, fromLedger, probe, spendBy), TimeSpan.Zero, null);
     }
 
     private Task<int?> ClaimAsync(PaceKey key, long window, int want, int cap, int alreadySpent, CancellationToken cancellationToken) =>

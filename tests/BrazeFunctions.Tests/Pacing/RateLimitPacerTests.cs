@@ -124,6 +124,25 @@ public sealed class RateLimitPacerTests : IDisposable
     }
 
     [Fact]
+    public async Task IsStale_TicketOfAKnownWindow_OnceThatWindowMayHaveEnded()
+    {
+        var pacer = Create(new DispatchOptions { InitialRequests = 1 });
+        var probe = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
+        // A probe is granted before any window is known: it cannot go stale.
+        Assert.False(pacer.IsStale(probe.Ticket!));
+        await pacer.CompleteAsync(probe.Ticket!, Answer(201, limit: 10, remaining: 9, resetInSeconds: 3), default);
+
+        var ticket = (await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default)).Ticket!;
+        _time.Advance(TimeSpan.FromSeconds(1.5));
+        Assert.False(pacer.IsStale(ticket));
+        // The answer's Date and arrival were the same instant, so the window ends no earlier than 2 s from the grant
+        // (reset 3 s away, less the second Date's whole seconds may hide) and no later than 3 s.
+        _time.Advance(TimeSpan.FromSeconds(1.5));
+
+        Assert.True(pacer.IsStale(ticket));
+    }
+
+    [Fact]
     public async Task Acquire_After401_PausesTheWorkspaceThenLetsOneProbeGoFirst()
     {
         var pacer = Create(new DispatchOptions { CredentialPause = TimeSpan.FromMinutes(5), MaxCredentialPause = TimeSpan.FromMinutes(15) });

@@ -53,6 +53,21 @@ public sealed class RateLimitInfoTests
     }
 
     [Theory]
+    [InlineData("5", "42", 42)]
+    [InlineData("42", "5", 42)]
+    [InlineData(null, "Sun, 29 Nov 2026 10:00:30 GMT", 30)]
+    public void Parse_XRateLimitRetryAfter_IsReadLikeRetryAfterAndTheLaterOfBothWins(string? retryAfter, string rateLimitRetryAfter, int expectedSeconds)
+    {
+        var headers = retryAfter is null
+            ? Headers(("x-ratelimit-retry-after", rateLimitRetryAfter))
+            : Headers(("Retry-After", retryAfter), ("X-RateLimit-Retry-After", rateLimitRetryAfter));
+
+        var info = RateLimitInfo.Parse(headers, Now);
+
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), info.RetryAfter);
+    }
+
+    [Theory]
     [InlineData("x-ratelimit-reset", "soon")]
     [InlineData("x-ratelimit-reset", "-5")]
     [InlineData("x-ratelimit-remaining", "1.5")]

@@ -20,10 +20,7 @@ public sealed class QueueServiceClientFactory(IConfiguration configuration, IOpt
     {
         var outbox = options.Value;
         var clientOptions = new QueueClientOptions { MessageEncoding = messageEncoding };
-        clientOptions.Retry.MaxRetries = outbox.StorageMaxRetries;
-        clientOptions.Retry.NetworkTimeout = outbox.StorageNetworkTimeout;
-        clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
-        clientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+        StorageConnection.ApplyRetryPolicy(clientOptions.Retry, outbox);
 
         var connection = StorageConnection.Resolve(configuration, outbox.Connection, "queue");
         return connection.ConnectionString is { } connectionString

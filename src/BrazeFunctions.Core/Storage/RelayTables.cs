@@ -34,10 +34,7 @@ public sealed class RelayTables
     private static TableServiceClient Create(IConfiguration configuration, OutboxOptions outbox)
     {
         var clientOptions = new TableClientOptions();
-        clientOptions.Retry.MaxRetries = outbox.StorageMaxRetries;
-        clientOptions.Retry.NetworkTimeout = outbox.StorageNetworkTimeout;
-        clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
-        clientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+        StorageConnection.ApplyRetryPolicy(clientOptions.Retry, outbox);
 
         var connection = StorageConnection.Resolve(configuration, outbox.Connection, "table");
         return connection.ConnectionString is { } connectionString

@@ -12,6 +12,17 @@ namespace BrazeFunctions.Core.Storage;
 /// </summary>
 internal sealed record StorageConnection(string? ConnectionString, Uri? ServiceUri, TokenCredential? Credential)
 {
+    /// <summary>The relay's storage retry policy, the same for queues and tables: <see cref="OutboxOptions.StorageMaxRetries"/> tries, each bounded by <see cref="OutboxOptions.StorageNetworkTimeout"/>.</summary>
+    public static void ApplyRetryPolicy(RetryOptions retry, OutboxOptions outbox)
+    {
+        ArgumentNullException.ThrowIfNull(retry);
+        ArgumentNullException.ThrowIfNull(outbox);
+        retry.MaxRetries = outbox.StorageMaxRetries;
+        retry.NetworkTimeout = outbox.StorageNetworkTimeout;
+        retry.Delay = TimeSpan.FromMilliseconds(200);
+        retry.MaxDelay = TimeSpan.FromSeconds(2);
+    }
+
     /// <summary>Resolves <paramref name="name"/> for one service (<c>queue</c> or <c>table</c>).</summary>
     /// <exception cref="InvalidOperationException">Neither form is configured; the message names the settings to set.</exception>
     public static StorageConnection Resolve(IConfiguration configuration, string name, string service)

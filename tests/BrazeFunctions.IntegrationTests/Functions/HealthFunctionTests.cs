@@ -1,14 +1,11 @@
 using Azure.Storage.Queues;
-using BrazeFunctions.Core;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Ingress;
 using BrazeFunctions.Core.Storage;
 using BrazeFunctions.IntegrationTests.Infrastructure;
+using BrazeFunctions.IntegrationTests.Storage;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace BrazeFunctions.IntegrationTests.Functions;
 
@@ -16,7 +13,7 @@ namespace BrazeFunctions.IntegrationTests.Functions;
 [Collection(AzuriteCollection.Name)]
 public sealed class HealthFunctionTests(AzuriteFixture azurite)
 {
-    private static readonly DateTimeOffset Now = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Now = QueueWatchKit.Now;
 
     [Fact]
     public async Task Health_QueueNotCreatedYet_Is200StatusOnlyAndCreatesNothing()
@@ -106,22 +103,11 @@ public sealed class HealthFunctionTests(AzuriteFixture azurite)
     private static Task<(int Status, System.Text.Json.JsonElement Body, HttpResponse Response)> GetAsync(RelayTestHost host, bool details) =>
         FunctionCall.GetHealthAsync(host.Get<QueueHealthProbe>(), host.Get<RelayHealthReport>(), details);
 
-    private static Task<RelayTestHost> StartAsync(string connectionString, string queue) =>
-        RelayTestHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = connectionString,
-            ["Outbox:QueueName"] = queue,
-            ["Outbox:StorageMaxRetries"] = "0",
-        }, services =>
-        {
-            services.Replace(ServiceDescriptor.Singleton<TimeProvider>(new FakeTimeProvider(Now)));
-            services.AddRelayOperations();
-        });
-
-    private QueueClient Client(string queue) => new(azurite.ConnectionString, queue, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
-
-    private static WebhookEnvelope Envelope(DateTimeOffset receivedAt) =>
-        new(WebhookEnvelope.CurrentVersion, Guid.NewGuid().ToString("N"), "attribute-from-event", receivedAt, "{\"user_id\":\"u-1\"}", null, null, 0);
-
     private static string NewQueueName() => "health-" + Guid.NewGuid().ToString("N")[..12];
+
+    private static Task<RelayTestHost> StartAsync(string connectionString, string queue) => QueueWatchKit.StartAsync(connectionString, queue);
+
+    private static WebhookEnvelope Envelope(DateTimeOffset receivedAt) => QueueWatchKit.Envelope(receivedAt);
+
+    private QueueClient Client(string queue) => QueueWatchKit.Client(azurite.ConnectionString, queue);
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using Azure.Storage.Queues;
-using BrazeFunctions.Core;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Ingress;
 using BrazeFunctions.Core.Storage;
@@ -8,7 +7,6 @@ using BrazeFunctions.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using Microsoft.Extensions.Time.Testing;
 
 namespace BrazeFunctions.IntegrationTests.Storage;
 
@@ -16,7 +14,7 @@ namespace BrazeFunctions.IntegrationTests.Storage;
 [Collection(AzuriteCollection.Name)]
 public sealed class QueueMonitorTests(AzuriteFixture azurite)
 {
-    private static readonly DateTimeOffset Now = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Now = QueueWatchKit.Now;
 
     [Fact]
     public async Task ProbeAsync_MessagesOnBothQueues_RecordsDepthAndOldestAgeTaggedWithTheQueue()
@@ -78,20 +76,9 @@ public sealed class QueueMonitorTests(AzuriteFixture azurite)
         where T : struct =>
         Assert.Single(collector.GetMeasurementSnapshot(), m => Equals(m.Tags["queue"], queue)).Value;
 
-    private static Task<RelayTestHost> StartAsync(string connectionString, string queue) =>
-        RelayTestHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = connectionString,
-            ["Outbox:QueueName"] = queue,
-            ["Outbox:StorageMaxRetries"] = "0",
-        }, services =>
-        {
-            services.Replace(ServiceDescriptor.Singleton<TimeProvider>(new FakeTimeProvider(Now)));
-            services.AddRelayOperations();
-        });
+    private static Task<RelayTestHost> StartAsync(string connectionString, string queue) => QueueWatchKit.StartAsync(connectionString, queue);
 
-    private QueueClient Client(string queue) => new(azurite.ConnectionString, queue, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+    private static WebhookEnvelope Envelope(DateTimeOffset receivedAt) => QueueWatchKit.Envelope(receivedAt);
 
-    private static WebhookEnvelope Envelope(DateTimeOffset receivedAt) =>
-        new(WebhookEnvelope.CurrentVersion, Guid.NewGuid().ToString("N"), "attribute-from-event", receivedAt, "{\"user_id\":\"u-1\"}", null, null, 0);
+    private QueueClient Client(string queue) => QueueWatchKit.Client(azurite.ConnectionString, queue);
 }

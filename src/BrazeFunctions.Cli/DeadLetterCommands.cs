@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using BrazeFunctions.Core.Dispatch;
+using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core.Storage;
 using BrazeFunctions.Core.Templates;
 using Microsoft.Extensions.DependencyInjection;

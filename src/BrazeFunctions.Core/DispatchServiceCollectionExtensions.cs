@@ -30,12 +30,16 @@ public static class DispatchServiceCollectionExtensions
 
         services.AddOptions<BrazeOptions>().BindConfiguration(BrazeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BrazeOptions>, BrazeOptionsValidator>());
-        services.AddOptions<DispatchOptions>().BindConfiguration(DispatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DispatchOptions>, DispatchOptionsValidator>());
+        services.AddOptions<PacingOptions>().BindConfiguration(PacingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<CoalescingOptions>().BindConfiguration(CoalescingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CoalescingOptions>, CoalescingOptionsValidator>());
+        services.AddOptions<DeliveryRetryOptions>().BindConfiguration(DeliveryRetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeliveryRetryOptions>, DeliveryRetryOptionsValidator>());
 
         services.AddRelayStorage();
         services.AddRelayTemplates();
         services.AddRelayIdempotency();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IdempotencyOptions>, IdempotencyOptionsValidator>());
         services.TryAddSingleton<IRandomSource, SharedRandomSource>();
         services.TryAddSingleton<BrazeWorkspaces>();
         services.TryAddSingleton<BrazeClient>();
@@ -55,7 +59,8 @@ public static class DispatchServiceCollectionExtensions
             sp.GetRequiredService<DeliveryBatcher>(),
             sp.GetRequiredService<DeliveryEndings>(),
             sp.GetRequiredService<BrazeWorkspaces>(),
-            sp.GetRequiredService<IOptions<DispatchOptions>>(),
+            sp.GetRequiredService<IOptions<DeliveryRetryOptions>>(),
+            sp.GetRequiredService<IOptions<CoalescingOptions>>(),
             sp.GetRequiredService<RelayMetrics>(),
             sp.GetRequiredService<ILogger<OutboxDispatcher>>()));
         // The dead-letter store, the poison sweep, the queue probe and the health checks.

@@ -50,7 +50,6 @@ public static class RelayServiceCollectionExtensions
 
         services.AddRelayStorage();
         services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IdempotencyOptions>, IdempotencyOptionsValidator>());
         services.TryAddSingleton<RelayTables>();
         services.TryAddSingleton<IdempotencyStore>();
         services.TryAddSingleton(sp => new IdempotencyTableCleanup(sp.GetRequiredService<IdempotencyStore>()));

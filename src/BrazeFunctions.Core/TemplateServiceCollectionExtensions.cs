@@ -1,4 +1,3 @@
-using BrazeFunctions.Core.Ingress;
 using BrazeFunctions.Core.Templates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

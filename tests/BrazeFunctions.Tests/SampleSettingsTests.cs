@@ -1,9 +1,10 @@
 using System.Reflection;
 using System.Text.Json;
 using BrazeFunctions.Core.Braze;
-using BrazeFunctions.Core.Dispatch;
+using BrazeFunctions.Core.Delivery;
 using BrazeFunctions.Core.Idempotency;
 using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Pacing;
 using BrazeFunctions.Core.Storage;
 using BrazeFunctions.Core.Templates;
 
@@ -18,7 +19,9 @@ public sealed class SampleSettingsTests
         { typeof(IngressOptions), IngressOptions.Section },
         { typeof(TemplateCatalogOptions), TemplateCatalogOptions.Section },
         { typeof(BrazeOptions), BrazeOptions.Section },
-        { typeof(DispatchOptions), DispatchOptions.Section },
+        { typeof(PacingOptions), PacingOptions.Section },
+        { typeof(CoalescingOptions), CoalescingOptions.Section },
+        { typeof(DeliveryRetryOptions), DeliveryRetryOptions.Section },
         { typeof(IdempotencyOptions), IdempotencyOptions.Section },
     };
 

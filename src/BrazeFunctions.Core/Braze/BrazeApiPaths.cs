@@ -1,5 +1,3 @@
-using BrazeFunctions.Core.Templates;
-
 namespace BrazeFunctions.Core.Braze;
 
 /// <summary>

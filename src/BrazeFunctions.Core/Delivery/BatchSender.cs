@@ -1,7 +1,5 @@
 using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Diagnostics;
-using BrazeFunctions.Core.Dispatch;
-using BrazeFunctions.Core.Idempotency;
 using BrazeFunctions.Core.Pacing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,7 +14,7 @@ namespace BrazeFunctions.Core.Delivery;
 /// connection never made) and short 429 waits are retried in place through one Polly pipeline built once; after an
 /// ambiguous failure only items whose policy allows a repeat go again. A refused merged request never dead-letters its
 /// good items: Braze's errors that name objects single out their items and the rest is sent once more; without such
-/// errors the batch is split in halves within <see cref="DispatchOptions.MaxSplitRequests"/> extra requests, and what is
+/// errors the batch is split in halves within <see cref="CoalescingOptions.MaxSplitRequests"/> extra requests, and what is
 /// still unresolved is handed back to be sent alone. "Max Input Length Exceeded" lowers the workspace's object cap.
 /// </summary>
 internal sealed class BatchSender
@@ -27,27 +25,30 @@ internal sealed class BatchSender
     private readonly RateLimitPacer _pacer;
     private readonly DeliveryClaims _claims;
     private readonly UsersTrackCaps _caps;
-    private readonly IOptions<DispatchOptions> _options;
+    private readonly IOptions<PacingOptions> _pacing;
+    private readonly IOptions<CoalescingOptions> _coalescing;
     private readonly TimeProvider _time;
     private readonly RelayMetrics _metrics;
     private readonly ILogger<BatchSender> _logger;
     private readonly ResiliencePipeline<RequestAttempt> _pipeline;
 
     public BatchSender(
-        BrazeClient client, RateLimitPacer pacer, DeliveryClaims claims, UsersTrackCaps caps, IOptions<DispatchOptions> options,
+        BrazeClient client, RateLimitPacer pacer, DeliveryClaims claims, UsersTrackCaps caps, IOptions<DeliveryRetryOptions> retry, IOptions<PacingOptions> pacing, IOptions<CoalescingOptions> coalescing,
         TimeProvider time, IRandomSource random, RelayMetrics metrics, ILogger<BatchSender> logger)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(retry);
+        ArgumentNullException.ThrowIfNull(pacing);
         ArgumentNullException.ThrowIfNull(random);
         _client = client;
         _pacer = pacer;
         _claims = claims;
         _caps = caps;
-        _options = options;
+        _pacing = pacing;
+        _coalescing = coalescing;
         _time = time;
         _metrics = metrics;
         _logger = logger;
-        _pipeline = BuildPipeline(options.Value, time, random);
+        _pipeline = BuildPipeline(retry.Value, pacing.Value.ShortRateLimitWait, time, random);
     }
 
     /// <summary>Sends <paramref name="items"/> (in receipt order) starting with <paramref name="ticket"/>; every item ends with a report.</summary>
@@ -85,7 +86,7 @@ internal sealed class BatchSender
         }
     }
 
-    private static ResiliencePipeline<RequestAttempt> BuildPipeline(DispatchOptions options, TimeProvider time, IRandomSource random)
+    private static ResiliencePipeline<RequestAttempt> BuildPipeline(DeliveryRetryOptions options, TimeSpan shortRateLimitWait, TimeProvider time, IRandomSource random)
     {
         var builder = new ResiliencePipelineBuilder<RequestAttempt> { TimeProvider = time };
         if (options.InPlaceRetries > 0)
@@ -96,7 +97,7 @@ internal sealed class BatchSender
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.InPlaceRetryDelay,
-                MaxDelay = options.ShortRateLimitWait > options.InPlaceRetryDelay ? options.ShortRateLimitWait : options.InPlaceRetryDelay,
+                MaxDelay = shortRateLimitWait > options.InPlaceRetryDelay ? shortRateLimitWait : options.InPlaceRetryDelay,
                 Randomizer = random.NextDouble,
                 ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Result is { RetryInPlace: true }),
                 // A short 429 wait is served by the pacer when the next attempt asks for budget, shared with every other request.
@@ -131,7 +132,7 @@ internal sealed class BatchSender
         var ticket = state.TakeTicket();
         if (ticket is null)
         {
-            var decision = await _pacer.AcquireAsync(key, first.Endpoint, _options.Value.ShortRateLimitWait, state.CancellationToken).ConfigureAwait(false);
+            var decision = await _pacer.AcquireAsync(key, first.Endpoint, _pacing.Value.ShortRateLimitWait, state.CancellationToken).ConfigureAwait(false);
             if (decision.Ticket is null)
             {
                 return new RequestAttempt(state, null, null, RetryInPlace: false, Hold: decision.Hold) { HoldReason = decision.HoldReason };
@@ -163,7 +164,7 @@ internal sealed class BatchSender
             // fleet may have spent already. Ask again (the claims stay: they are this batch's).
             _pacer.Abandon(ticket);
             Log.TicketWentStale(_logger, first.Workspace.Name, first.Endpoint, state.Current.Count);
-            var again = await _pacer.AcquireAsync(key, first.Endpoint, _options.Value.ShortRateLimitWait, state.CancellationToken).ConfigureAwait(false);
+            var again = await _pacer.AcquireAsync(key, first.Endpoint, _pacing.Value.ShortRateLimitWait, state.CancellationToken).ConfigureAwait(false);
             if (again.Ticket is null)
             {
                 return new RequestAttempt(state, null, null, RetryInPlace: false, Hold: again.Hold) { HoldReason = again.HoldReason };
@@ -200,7 +201,7 @@ internal sealed class BatchSender
         var retry = false;
         if (response.Kind == BrazeOutcomeKind.RateLimited)
         {
-            retry = _pacer.ClosedFor(key) <= _options.Value.ShortRateLimitWait;
+            retry = _pacer.ClosedFor(key) <= _pacing.Value.ShortRateLimitWait;
         }
         else if (response.Kind == BrazeOutcomeKind.Transient && response.IsAmbiguous)
         {
@@ -235,7 +236,7 @@ internal sealed class BatchSender
 
         if (attempt.Response is not { } response)
         {
-            var hold = attempt.Hold ?? _options.Value.RateLimitFallbackWait;
+            var hold = attempt.Hold ?? _pacing.Value.RateLimitFallbackWait;
             items.ForEach(i => i.Finish(attempt.HoldReason == "credential" ? new DeliveryReport.CredentialPaused(hold, null) : new DeliveryReport.RateLimited(hold, null)));
             return 0;
         }
@@ -260,7 +261,7 @@ internal sealed class BatchSender
 
             case BrazeOutcomeKind.RateLimited:
                 var wait = _pacer.ClosedFor(PaceKey.For(items[0].Workspace.Name, items[0].Endpoint));
-                items.ForEach(i => i.Finish(new DeliveryReport.RateLimited(wait > TimeSpan.Zero ? wait : _options.Value.RateLimitFallbackWait, response)));
+                items.ForEach(i => i.Finish(new DeliveryReport.RateLimited(wait > TimeSpan.Zero ? wait : _pacing.Value.RateLimitFallbackWait, response)));
                 return 0;
 
             case BrazeOutcomeKind.Transient:
@@ -272,7 +273,7 @@ internal sealed class BatchSender
         {
             // The key (or its permission) was refused: every message waits for the credential pause, none is its fault.
             var paused = _pacer.CredentialPausedFor(items[0].Workspace.Name, items[0].Endpoint);
-            items.ForEach(i => i.Finish(new DeliveryReport.CredentialPaused(paused > TimeSpan.Zero ? paused : _options.Value.CredentialPause, response)));
+            items.ForEach(i => i.Finish(new DeliveryReport.CredentialPaused(paused > TimeSpan.Zero ? paused : _pacing.Value.CredentialPause, response)));
             return 0;
         }
 
@@ -303,12 +304,12 @@ internal sealed class BatchSender
             return 1;
         }
 
-        if (extraSoFar + 2 <= _options.Value.MaxSplitRequests)
+        if (extraSoFar + 2 <= _coalescing.Value.MaxSplitRequests)
         {
             return Split(items, groups, "refused");
         }
 
-        Log.SplitBudgetSpent(_logger, first.Workspace.Name, first.Endpoint, items.Count, _options.Value.MaxSplitRequests);
+        Log.SplitBudgetSpent(_logger, first.Workspace.Name, first.Endpoint, items.Count, _coalescing.Value.MaxSplitRequests);
         items.ForEach(i => i.Finish(new DeliveryReport.SplitUnresolved(response)));
         return 0;
     }

@@ -1,5 +1,4 @@
 using BrazeFunctions.Core.Diagnostics;
-using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Pacing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,7 +9,7 @@ namespace BrazeFunctions.Core.Delivery;
 /// <summary>
 /// Coalesces the requests of messages dispatched at the same time on this instance. Items to the same workspace and
 /// endpoint (and, for triggers, the same campaign or Canvas and properties) join one batch; a batch is sent when it is
-/// full or when its first item has waited <see cref="DispatchOptions.BatchLinger"/> for company. When the pacer then makes
+/// full or when its first item has waited <see cref="CoalescingOptions.BatchLinger"/> for company. When the pacer then makes
 /// it wait for rate-limit budget, items arriving meanwhile still join it, up to the caps: batches grow exactly when
 /// budget is scarce. Sending is done on the batcher's own token, so one caller's cancellation never aborts the request
 /// for the others; a caller cancelled before its item is sent withdraws it. On shutdown, held batches are sent if
@@ -28,19 +27,21 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
     private readonly RateLimitPacer _pacer;
     private readonly UsersTrackCaps _caps;
     private readonly TimeProvider _time;
-    private readonly IOptions<DispatchOptions> _options;
+    private readonly IOptions<CoalescingOptions> _coalescing;
+    private readonly IOptions<PacingOptions> _pacing;
     private readonly RelayMetrics _metrics;
     private readonly ILogger<DeliveryBatcher> _logger;
     private bool _stopping;
     private long _submitted;
 
-    public DeliveryBatcher(BatchSender sender, RateLimitPacer pacer, UsersTrackCaps caps, TimeProvider time, IOptions<DispatchOptions> options, RelayMetrics metrics, ILogger<DeliveryBatcher> logger)
+    public DeliveryBatcher(BatchSender sender, RateLimitPacer pacer, UsersTrackCaps caps, TimeProvider time, IOptions<CoalescingOptions> coalescing, IOptions<PacingOptions> pacing, RelayMetrics metrics, ILogger<DeliveryBatcher> logger)
     {
         _sender = sender;
         _pacer = pacer;
         _caps = caps;
         _time = time;
-        _options = options;
+        _coalescing = coalescing;
+        _pacing = pacing;
         _metrics = metrics;
         _logger = logger;
     }
@@ -64,7 +65,7 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
     public async Task<DeliveryReport> SubmitAsync(DeliveryItem item, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);
-        var linger = _options.Value.BatchLinger;
+        var linger = _coalescing.Value.BatchLinger;
         lock (_gate)
         {
             if (_stopping)
@@ -146,7 +147,7 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
     }
 
     private (int Objects, int Recipients, int Bytes) Limits(DeliveryItem item) =>
-        (_caps.For(item.Workspace.Name), _caps.RecipientCap, _options.Value.MaxRequestBytes);
+        (_caps.For(item.Workspace.Name), _caps.RecipientCap, _coalescing.Value.MaxRequestBytes);
 
     private void StartLinger(Batch batch, TimeSpan linger)
     {
@@ -257,11 +258,11 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
     /// after the other, so a slot goes to the batch that has waited longest (and is fullest), while the batches behind it
     /// keep filling. Without the turn every waiting batch wakes at each slot and the newest, nearly empty one may win it
     /// while full ones run out of time and are deferred. The turn and the pacer's wait share one
-    /// <see cref="DispatchOptions.ShortRateLimitWait"/>: a batch that does not reach the front in that time is deferred.
+    /// <see cref="PacingOptions.ShortRateLimitWait"/>: a batch that does not reach the front in that time is deferred.
     /// </summary>
     private async Task<PaceDecision> AcquireInTurnAsync(PaceKey key, string endpoint, TaskCompletionSource turn)
     {
-        var maxWait = _options.Value.ShortRateLimitWait;
+        var maxWait = _pacing.Value.ShortRateLimitWait;
         var started = _time.GetTimestamp();
         try
         {
@@ -282,7 +283,7 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
 
             // The batches ahead hold the budget for longer than this one may wait: defer it, as the pacer would.
             _metrics.PacingWait(key.Workspace, key.Family, "deferred", _time.GetElapsedTime(started));
-            return new PaceDecision(null, _options.Value.RateLimitFallbackWait, "budget");
+            return new PaceDecision(null, _pacing.Value.RateLimitFallbackWait, "budget");
         }
 
         try

@@ -1,7 +1,6 @@
 using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Idempotency;
-using BrazeFunctions.Core.Ingress;
-using BrazeFunctions.Core.Templates;
+using BrazeFunctions.Core.Messages;
 
 namespace BrazeFunctions.Core.Delivery;
 

@@ -4,7 +4,6 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BrazeFunctions.Core.Braze;
-using BrazeFunctions.Core.Templates;
 
 namespace BrazeFunctions.Core.Delivery;
 

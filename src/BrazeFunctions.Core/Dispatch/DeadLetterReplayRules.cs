@@ -1,4 +1,4 @@
-using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core.Templates;
 
 namespace BrazeFunctions.Core.Dispatch;

@@ -1,6 +1,6 @@
 using Azure;
 using BrazeFunctions.Core.Diagnostics;
-using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,6 @@
 using System.Text;
 using BrazeFunctions.Core.Diagnostics;
+using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core.Storage;
 using Microsoft.Extensions.Logging;
 

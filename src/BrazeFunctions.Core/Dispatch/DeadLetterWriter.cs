@@ -1,5 +1,5 @@
 using BrazeFunctions.Core.Diagnostics;
-using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core.Storage;
 using Microsoft.Extensions.Logging;
 

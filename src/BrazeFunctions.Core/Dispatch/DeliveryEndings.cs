@@ -3,7 +3,8 @@ using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Delivery;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Idempotency;
-using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Messages;
+using BrazeFunctions.Core.Pacing;
 using BrazeFunctions.Core.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,7 +21,8 @@ internal sealed class DeliveryEndings(
     DeliveryClaims claims,
     RelayQueues queues,
     DeadLetterWriter deadLetters,
-    IOptions<DispatchOptions> dispatchOptions,
+    IOptions<DeliveryRetryOptions> retryOptions,
+    IOptions<PacingOptions> pacingOptions,
     IOptions<IdempotencyOptions> idempotencyOptions,
     IOptions<OutboxOptions> outboxOptions,
     TimeProvider time,
@@ -62,7 +64,7 @@ internal sealed class DeliveryEndings(
 
             case DeliveryReport.CredentialPaused paused:
                 await claims.ReleaseAsync(item, EndingToken).ConfigureAwait(false);
-                return await DeferWithoutAttemptAsync(item.Envelope, item.Workspace.Name, "credential_pause", paused.Wait + (dispatchOptions.Value.RateLimitJitter * random.NextDouble()),
+                return await DeferWithoutAttemptAsync(item.Envelope, item.Workspace.Name, "credential_pause", paused.Wait + (pacingOptions.Value.RateLimitJitter * random.NextDouble()),
                     paused.Response, expiredCode: "credential_rejected",
                     expiredDetail: $"Braze kept refusing the credential of workspace '{item.Workspace.Name}' for {item.Endpoint} (401: the key, 403: its permission); fix Braze__Workspaces__{item.Workspace.Name}__ApiKey (Braze__ApiKey for 'default') and replay").ConfigureAwait(false);
 
@@ -166,7 +168,7 @@ internal sealed class DeliveryEndings(
 
     private async Task<DispatchResult> RetryOnScheduleAsync(DeliveryItem item, BrazeResponse response)
     {
-        var options = dispatchOptions.Value;
+        var options = retryOptions.Value;
         var envelope = item.Envelope;
         var delays = options.RetryDelays;
         if (envelope.Attempt < delays.Count)
@@ -181,9 +183,9 @@ internal sealed class DeliveryEndings(
 
     private async Task<DispatchResult> DeferForRateLimitAsync(DeliveryItem item, TimeSpan wait, BrazeResponse? response)
     {
-        var options = dispatchOptions.Value;
+        var jitter = pacingOptions.Value.RateLimitJitter;
         // Spread the deferred messages over a tenth of the wait, so they do not all return at the reset.
-        var delay = wait + (options.RateLimitJitter * random.NextDouble()) + (wait * 0.1 * random.NextDouble());
+        var delay = wait + (jitter * random.NextDouble()) + (wait * 0.1 * random.NextDouble());
         return await DeferWithoutAttemptAsync(item.Envelope, item.Workspace.Name, "rate_limit", delay, response).ConfigureAwait(false);
     }
 
@@ -191,7 +193,7 @@ internal sealed class DeliveryEndings(
     private async Task<DispatchResult> DeferWithoutAttemptAsync(
         WebhookEnvelope envelope, string? workspace, string reason, TimeSpan delay, BrazeResponse? response, string expiredCode = "expired", string? expiredDetail = null)
     {
-        var options = dispatchOptions.Value;
+        var options = retryOptions.Value;
         if (time.GetUtcNow() + delay - envelope.AgeClockStart > options.MaxMessageAge)
         {
             return await DeadLetterAsync(envelope, workspace, expiredCode, response, response?.Message,
@@ -204,9 +206,9 @@ internal sealed class DeliveryEndings(
 
     private async Task<DispatchResult> DeferAsync(WebhookEnvelope next, TimeSpan delay, string reason, int? status)
     {
-        if (delay > DispatchOptions.MaxVisibilityDelay)
+        if (delay > QueueMessageLimits.MaxVisibilityDelay)
         {
-            delay = DispatchOptions.MaxVisibilityDelay;
+            delay = QueueMessageLimits.MaxVisibilityDelay;
         }
 
         if (delay < TimeSpan.Zero)

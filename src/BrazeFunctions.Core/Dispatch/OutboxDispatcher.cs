@@ -2,7 +2,7 @@ using System.Diagnostics;
 using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Delivery;
 using BrazeFunctions.Core.Diagnostics;
-using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core.Templates;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -27,7 +27,7 @@ public sealed record DispatchResult(DispatchOutcome Outcome, string? Reason = nu
 /// <summary>
 /// Takes one outbox message to its end: read the envelope, stop a crash loop, render the route's template, hand the
 /// request to the batcher (coalescing, pacing, claims, sending) and end the message from its own report. Nothing here
-/// waits longer than <see cref="DispatchOptions.BatchLinger"/> plus <see cref="DispatchOptions.ShortRateLimitWait"/> for
+/// waits longer than <see cref="CoalescingOptions.BatchLinger"/> plus <see cref="Pacing.PacingOptions.ShortRateLimitWait"/> for
 /// budget; longer waits become delayed messages. Exceptions escape only when storage itself fails, so the host's retry
 /// and poison queue stay a backstop for crashes.
 /// </summary>
@@ -37,19 +37,21 @@ public sealed class OutboxDispatcher
     private readonly DeliveryBatcher _batcher;
     private readonly DeliveryEndings _endings;
     private readonly BrazeWorkspaces _workspaces;
-    private readonly IOptions<DispatchOptions> _options;
+    private readonly IOptions<DeliveryRetryOptions> _retry;
+    private readonly IOptions<CoalescingOptions> _coalescing;
     private readonly RelayMetrics _metrics;
     private readonly ILogger<OutboxDispatcher> _logger;
 
     internal OutboxDispatcher(
         IWebhookRenderer renderer, DeliveryBatcher batcher, DeliveryEndings endings, BrazeWorkspaces workspaces,
-        IOptions<DispatchOptions> options, RelayMetrics metrics, ILogger<OutboxDispatcher> logger)
+        IOptions<DeliveryRetryOptions> retry, IOptions<CoalescingOptions> coalescing, RelayMetrics metrics, ILogger<OutboxDispatcher> logger)
     {
         _renderer = renderer;
         _batcher = batcher;
         _endings = endings;
         _workspaces = workspaces;
-        _options = options;
+        _retry = retry;
+        _coalescing = coalescing;
         _metrics = metrics;
         _logger = logger;
     }
@@ -96,8 +98,7 @@ public sealed class OutboxDispatcher
 
     private async Task<DispatchResult> DispatchEnvelopeAsync(WebhookEnvelope envelope, long dequeueCount, CancellationToken cancellationToken)
     {
-        var options = _options.Value;
-        if (dequeueCount >= options.MaxDequeueCount)
+        if (dequeueCount >= _retry.Value.MaxDequeueCount)
         {
             // Earlier runs of this very message never finished (a crash, an out-of-memory, a timeout): stop before the
             // host's own limit moves it to the poison queue without a reason.
@@ -154,7 +155,7 @@ public sealed class OutboxDispatcher
 
     private DeliveryItem Prepare(WebhookEnvelope envelope, RenderOutcome.Rendered rendered)
     {
-        var coalesce = rendered.Coalesce && !envelope.SendAlone && _options.Value.BatchLinger > TimeSpan.Zero;
+        var coalesce = rendered.Coalesce && !envelope.SendAlone && _coalescing.Value.BatchLinger > TimeSpan.Zero;
         var shape = RequestMerger.Analyze(rendered.Endpoint, rendered.BodyJson, coalesce);
         var policy = AmbiguityPolicy.For(rendered.OnAmbiguous, rendered.Endpoint, shape.Body);
         var key = string.IsNullOrEmpty(rendered.IdempotencyKey) ? envelope.Id : rendered.IdempotencyKey;

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Azure;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Idempotency;
+using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,5 @@
 using BrazeFunctions.Core.Http;
+using BrazeFunctions.Core.Templates;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;

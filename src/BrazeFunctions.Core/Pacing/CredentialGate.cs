@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Diagnostics;
-using BrazeFunctions.Core.Dispatch;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -19,11 +18,11 @@ internal readonly record struct CredentialScope(string Workspace, string? Endpoi
 /// <summary>
 /// Pauses a workspace when Braze refuses its key (401) and an endpoint when it refuses the key's permission for it (403):
 /// a wrong or revoked key must hold the backlog, not burn it into the poison queue one message at a time. The pause
-/// starts at <see cref="DispatchOptions.CredentialPause"/> and doubles with each refusal up to
-/// <see cref="DispatchOptions.MaxCredentialPause"/>; it is shared with every instance through the shared pacing table.
+/// starts at <see cref="PacingOptions.CredentialPause"/> and doubles with each refusal up to
+/// <see cref="PacingOptions.MaxCredentialPause"/>; it is shared with every instance through the shared pacing table.
 /// When it ends, one probe request goes first; the held messages follow only once Braze accepted the key again.
 /// </summary>
-internal sealed class CredentialGate(TimeProvider time, IOptions<DispatchOptions> options, SharedPacingStore shared, RelayMetrics metrics, ILogger<CredentialGate> logger)
+internal sealed class CredentialGate(TimeProvider time, IOptions<PacingOptions> options, SharedPacingStore shared, RelayMetrics metrics, ILogger<CredentialGate> logger)
 {
     private static readonly TimeSpan ProbePoll = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan CredentialReadInterval = TimeSpan.FromSeconds(5);

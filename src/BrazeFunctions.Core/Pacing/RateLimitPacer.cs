@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Diagnostics;
-using BrazeFunctions.Core.Dispatch;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -34,8 +33,8 @@ internal readonly record struct PaceDecision(PaceTicket? Ticket, TimeSpan Hold, 
 /// Spends a workspace's Braze rate limit without discovering it by 429s. Each answer's <c>X-RateLimit-*</c> headers describe
 /// the whole workspace (every instance and every other integration), so the pacer learns the window (its reset on Braze's
 /// clock, placed on ours by <see cref="BrazeClock"/>; its length from consecutive resets), the limit and what remains.
-/// It sends while Remaining stays above (1 - <see cref="DispatchOptions.RateLimitShare"/>) x Limit, counting its own
-/// requests in flight; before the first headers it allows <see cref="DispatchOptions.InitialRequests"/> in flight. A 429,
+/// It sends while Remaining stays above (1 - <see cref="PacingOptions.RateLimitShare"/>) x Limit, counting its own
+/// requests in flight; before the first headers it allows <see cref="PacingOptions.InitialRequests"/> in flight. A 429,
 /// 401 or 403 closes the budget until the time Braze gave (or the credential pause).
 /// Across instances it shares, through <see cref="SharedPacingStore"/>, closed-until and the number of requests granted
 /// in the current window, claimed in chunks: the fleet never spends more than the relay's share of a window, and one
@@ -49,7 +48,7 @@ internal sealed class RateLimitPacer
     private readonly ConcurrentDictionary<PaceKey, Lane> _lanes = new();
     private readonly ConcurrentDictionary<string, BrazeClock> _clocks = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
-    private readonly IOptions<DispatchOptions> _options;
+    private readonly IOptions<PacingOptions> _options;
     private readonly BrazeWorkspaces _workspaces;
     private readonly SharedPacingStore _shared;
     private readonly CredentialGate _credentials;
@@ -58,7 +57,7 @@ internal sealed class RateLimitPacer
     private readonly ILogger<RateLimitPacer> _logger;
 
     public RateLimitPacer(
-        TimeProvider time, IOptions<DispatchOptions> options, BrazeWorkspaces workspaces, SharedPacingStore shared, CredentialGate credentials,
+        TimeProvider time, IOptions<PacingOptions> options, BrazeWorkspaces workspaces, SharedPacingStore shared, CredentialGate credentials,
         IRandomSource random, RelayMetrics metrics, ILogger<RateLimitPacer> logger)
     {
         _credentials = credentials;

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Azure;
 using Azure.Data.Tables;
 using BrazeFunctions.Core.Diagnostics;
-using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -30,7 +29,7 @@ internal sealed class SharedPacingStore : IRelayHealthCheck
 
     private readonly RelayTables _tables;
     private readonly TimeProvider _time;
-    private readonly IOptions<DispatchOptions> _options;
+    private readonly IOptions<PacingOptions> _options;
     private readonly RelayMetrics _metrics;
     private readonly ILogger<SharedPacingStore> _logger;
     private readonly ConcurrentDictionary<PaceKey, (SharedPacingRecord? Record, long ReadAt)> _cache = new();
@@ -39,7 +38,7 @@ internal sealed class SharedPacingStore : IRelayHealthCheck
     private long _unavailableUntil;
     private int _inOutage;
 
-    public SharedPacingStore(RelayTables tables, TimeProvider time, IOptions<DispatchOptions> options, RelayMetrics metrics, ILogger<SharedPacingStore> logger)
+    public SharedPacingStore(RelayTables tables, TimeProvider time, IOptions<PacingOptions> options, RelayMetrics metrics, ILogger<SharedPacingStore> logger)
     {
         _tables = tables;
         _time = time;
@@ -56,7 +55,7 @@ internal sealed class SharedPacingStore : IRelayHealthCheck
     public bool IsAvailable => _options.Value.SharedPacing && _time.GetTimestamp() >= Interlocked.Read(ref _unavailableUntil);
 
     /// <summary>
-    /// The record, at most <paramref name="maxAge"/> (default <see cref="DispatchOptions.SharedStateCacheDuration"/>) old;
+    /// The record, at most <paramref name="maxAge"/> (default <see cref="PacingOptions.SharedStateCacheDuration"/>) old;
     /// null when absent or unavailable.
     /// </summary>
     public async ValueTask<SharedPacingRecord?> ReadAsync(PaceKey key, CancellationToken cancellationToken, TimeSpan? maxAge = null)

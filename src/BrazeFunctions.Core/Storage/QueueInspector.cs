@@ -1,4 +1,4 @@
-using BrazeFunctions.Core.Dispatch;
+using BrazeFunctions.Core.Messages;
 
 namespace BrazeFunctions.Core.Storage;
 

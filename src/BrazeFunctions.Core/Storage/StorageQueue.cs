@@ -11,6 +11,9 @@ namespace BrazeFunctions.Core.Storage;
 public static class QueueMessageLimits
 {
     public const int MaxBytesBeforeBase64 = 64 * 1024 / 4 * 3;
+
+    /// <summary>Azure Storage refuses a visibility delay above 7 days.</summary>
+    public static readonly TimeSpan MaxVisibilityDelay = TimeSpan.FromDays(7);
 }
 
 /// <summary>

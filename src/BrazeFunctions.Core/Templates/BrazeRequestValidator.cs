@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BrazeFunctions.Core.Braze;
 
 namespace BrazeFunctions.Core.Templates;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using BrazeFunctions.Core.Diagnostics;
-using BrazeFunctions.Core.Ingress;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

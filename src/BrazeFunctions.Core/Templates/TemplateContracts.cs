@@ -1,4 +1,5 @@
-using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Braze;
+using BrazeFunctions.Core.Messages;
 
 namespace BrazeFunctions.Core.Templates;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using BrazeFunctions.Core.Braze;
 using Fluid;
 
 namespace BrazeFunctions.Core.Templates;

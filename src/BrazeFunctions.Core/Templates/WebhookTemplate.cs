@@ -1,3 +1,4 @@
+using BrazeFunctions.Core.Braze;
 using Fluid;
 
 namespace BrazeFunctions.Core.Templates;
@@ -25,16 +26,6 @@ internal sealed record WebhookTemplate(
     /// for the rendered body (see <c>AmbiguityPolicy</c>).
     /// </summary>
     public AmbiguousOutcomePolicy? OnAmbiguous { get; init; }
-}
-
-/// <summary>What the relay does with a request whose outcome nobody can know (a lost answer, a 500/502/504, a stale claim).</summary>
-public enum AmbiguousOutcomePolicy
-{
-    /// <summary>Send it again: a repeat does no harm (bodies that only set attributes).</summary>
-    Retry,
-
-    /// <summary>Dead-letter it as <c>ambiguous_outcome</c> for an operator to check in Braze (counters, events, triggers).</summary>
-    DeadLetter,
 }
 
 /// <summary>A template that cannot be loaded, with the position of the problem in the file (1-based).</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using BrazeFunctions.Core.Diagnostics;
+using BrazeFunctions.Core.Messages;
 using Fluid;
 using Fluid.Values;
 using Microsoft.Extensions.Logging;
@@ -172,7 +173,7 @@ internal sealed class WebhookTemplateRenderer
 /// <summary>The <see cref="IWebhookRenderer"/> of the relay: the envelope's route picks the template from the catalog.</summary>
 internal sealed class CatalogWebhookRenderer(TemplateCatalog catalog, WebhookTemplateRenderer renderer) : IWebhookRenderer
 {
-    public RenderOutcome Render(Ingress.WebhookEnvelope envelope)
+    public RenderOutcome Render(WebhookEnvelope envelope)
     {
         ArgumentNullException.ThrowIfNull(envelope);
         if (!catalog.TryGet(envelope.Route, out var template))

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
+using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core;
 using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Diagnostics;

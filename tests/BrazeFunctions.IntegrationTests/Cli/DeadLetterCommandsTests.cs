@@ -1,6 +1,6 @@
 using BrazeFunctions.Cli;
 using BrazeFunctions.Core.Dispatch;
-using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Messages;
 using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.FakeBraze;
 using BrazeFunctions.IntegrationTests.Infrastructure;

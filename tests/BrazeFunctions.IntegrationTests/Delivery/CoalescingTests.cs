@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using BrazeFunctions.Core.Delivery;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
-using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Messages;
 using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.FakeBraze;
 using BrazeFunctions.IntegrationTests.Infrastructure;
@@ -422,7 +422,7 @@ public sealed class CoalescingTests(AzuriteFixture azurite)
         return new FakeAnswer.Status(400, answer.ToJsonString());
     }
 
-    private static async Task<Core.Dispatch.PoisonEntry> SingleDeadLetterAsync(DispatchRig rig)
+    private static async Task<Core.Messages.PoisonEntry> SingleDeadLetterAsync(DispatchRig rig)
     {
         var raw = Assert.Single(await rig.ReceiveAllAsync(rig.Poison));
         return DeadLetterCodec.Parse(raw.Body.ToMemory());

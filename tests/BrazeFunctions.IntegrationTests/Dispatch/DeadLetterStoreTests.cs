@@ -1,5 +1,5 @@
 using BrazeFunctions.Core.Dispatch;
-using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Messages;
 using BrazeFunctions.IntegrationTests.FakeBraze;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Azure.Storage.Queues.Models;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
-using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Messages;
 using BrazeFunctions.IntegrationTests.FakeBraze;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;

@@ -1,9 +1,10 @@
 using System.Text.Json.Nodes;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
+using BrazeFunctions.Core.Braze;
+using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core;
 using BrazeFunctions.Core.Dispatch;
-using BrazeFunctions.Core.Ingress;
 using BrazeFunctions.Core.Templates;
 using BrazeFunctions.IntegrationTests.FakeBraze;
 using BrazeFunctions.IntegrationTests.Infrastructure;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using BrazeFunctions.Core.Dispatch;
-using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Messages;
 using BrazeFunctions.IntegrationTests.FakeBraze;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;

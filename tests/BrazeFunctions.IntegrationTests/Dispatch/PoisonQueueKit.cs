@@ -1,7 +1,6 @@
 using System.Text;
 using Azure.Storage.Queues;
-using BrazeFunctions.Core.Dispatch;
-using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Messages;
 
 namespace BrazeFunctions.IntegrationTests.Dispatch;
 

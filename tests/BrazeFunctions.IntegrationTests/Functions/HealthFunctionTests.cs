@@ -1,7 +1,6 @@
 using Azure.Storage.Queues;
 using BrazeFunctions.Core.Diagnostics;
-using BrazeFunctions.Core.Dispatch;
-using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core.Storage;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.IntegrationTests.Storage;

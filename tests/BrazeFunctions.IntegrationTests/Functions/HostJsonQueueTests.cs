@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using BrazeFunctions.Core.Dispatch;
+using BrazeFunctions.Core.Delivery;
 using BrazeFunctions.Core.Templates;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 
@@ -44,7 +44,7 @@ public sealed class HostJsonQueueTests
     public void Queues_MaxDequeueCount_IsAboveTheDispatchersOwnLimit()
     {
         var hostLimit = Queues["maxDequeueCount"]!.GetValue<int>();
-        Assert.Equal(DispatchOptions.HostMaxDequeueCount, hostLimit);
-        Assert.True(new DispatchOptions().MaxDequeueCount < hostLimit);
+        Assert.Equal(DeliveryRetryOptions.HostMaxDequeueCount, hostLimit);
+        Assert.True(new DeliveryRetryOptions().MaxDequeueCount < hostLimit);
     }
 }

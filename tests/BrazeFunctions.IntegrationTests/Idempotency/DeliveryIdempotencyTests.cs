@@ -3,6 +3,7 @@ using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using BrazeFunctions.Core.Dispatch;
+using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core.Storage;
 using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.FakeBraze;

@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using Azure.Storage.Queues;
 using BrazeFunctions.Core.Diagnostics;
-using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core.Storage;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,6 @@
 using Azure.Storage.Queues;
+using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core;
-using BrazeFunctions.Core.Ingress;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

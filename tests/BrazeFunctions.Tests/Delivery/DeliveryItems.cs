@@ -1,7 +1,6 @@
 using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Delivery;
-using BrazeFunctions.Core.Ingress;
-using BrazeFunctions.Core.Templates;
+using BrazeFunctions.Core.Messages;
 
 namespace BrazeFunctions.Tests.Delivery;
 

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Delivery;
-using BrazeFunctions.Core.Templates;
 using static BrazeFunctions.Tests.Delivery.DeliveryItems;
 
 namespace BrazeFunctions.Tests.Delivery;

@@ -1,5 +1,5 @@
 using BrazeFunctions.Core.Braze;
-using BrazeFunctions.Core.Dispatch;
+using BrazeFunctions.Core.Delivery;
 using BrazeFunctions.Core.Idempotency;
 using Microsoft.Extensions.Options;
 
@@ -55,5 +55,5 @@ public sealed class IdempotencyOptionsTests
     }
 
     private static IdempotencyOptionsValidator Validator() =>
-        new(Options.Create(new DispatchOptions()), Options.Create(new BrazeOptions()));
+        new(Options.Create(new DeliveryRetryOptions()), Options.Create(new BrazeOptions()));
 }

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Text;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Templates;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;

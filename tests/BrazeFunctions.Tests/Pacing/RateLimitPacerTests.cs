@@ -1,6 +1,5 @@
 using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Diagnostics;
-using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Pacing;
 using BrazeFunctions.Core.Storage;
 using Microsoft.Extensions.Configuration;
@@ -21,7 +20,7 @@ public sealed class RateLimitPacerTests : IDisposable
     [Fact]
     public async Task Acquire_BeforeTheFirstHeaders_AllowsOnlyInitialRequestsInFlight()
     {
-        var pacer = Create(new DispatchOptions { InitialRequests = 1 });
+        var pacer = Create(new PacingOptions { InitialRequests = 1 });
         var probe = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
 
         var second = pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default).AsTask();
@@ -36,7 +35,7 @@ public sealed class RateLimitPacerTests : IDisposable
     [Fact]
     public async Task Acquire_RemainingDownToTheShareThreshold_WaitsForTheNextWindow()
     {
-        var pacer = Create(new DispatchOptions { RateLimitShare = 0.5 });
+        var pacer = Create(new PacingOptions { RateLimitShare = 0.5 });
         var probe = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
         // Half of the limit of 10 is for the customer's other integrations: at Remaining 5 the relay stops for this window.
         await pacer.CompleteAsync(probe.Ticket!, Answer(201, limit: 10, remaining: 5, resetInSeconds: 2), default);
@@ -53,7 +52,7 @@ public sealed class RateLimitPacerTests : IDisposable
     [Fact]
     public async Task Acquire_RequestsInFlight_CountAgainstWhatRemains()
     {
-        var pacer = Create(new DispatchOptions { InitialRequests = 1 });
+        var pacer = Create(new PacingOptions { InitialRequests = 1 });
         var probe = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
         await pacer.CompleteAsync(probe.Ticket!, Answer(201, limit: 10, remaining: 2, resetInSeconds: 3), default);
 
@@ -71,7 +70,7 @@ public sealed class RateLimitPacerTests : IDisposable
     [Fact]
     public async Task Acquire_After429LongerThanTheCallerMayWait_ReturnsTheHoldAtOnce()
     {
-        var pacer = Create(new DispatchOptions { RateLimitJitter = TimeSpan.Zero });
+        var pacer = Create(new PacingOptions { RateLimitJitter = TimeSpan.Zero });
         var probe = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
         await pacer.CompleteAsync(probe.Ticket!, Answer(429, limit: 10, remaining: 0, resetInSeconds: 30), default);
 
@@ -86,7 +85,7 @@ public sealed class RateLimitPacerTests : IDisposable
     [Fact]
     public async Task Acquire_After429WithinTheWait_SendsAfterTheResetAndCountsTheWait()
     {
-        var pacer = Create(new DispatchOptions { RateLimitJitter = TimeSpan.Zero });
+        var pacer = Create(new PacingOptions { RateLimitJitter = TimeSpan.Zero });
         using var waits = new MetricCollector<long>(_meters, RelayMetrics.MeterName, "relay.pacing.waits");
         var probe = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
         await pacer.CompleteAsync(probe.Ticket!, Answer(429, limit: 10, remaining: 0, resetInSeconds: 2), default);
@@ -104,7 +103,7 @@ public sealed class RateLimitPacerTests : IDisposable
     [Fact]
     public async Task Acquire_WindowLengthLearned_NextWindowNeedsNoProbeAndItsBudgetIsSpreadOverIt()
     {
-        var pacer = Create(new DispatchOptions { InitialRequests = 1 });
+        var pacer = Create(new PacingOptions { InitialRequests = 1 });
         var first = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
         await pacer.CompleteAsync(first.Ticket!, Answer(201, limit: 10, remaining: 9, resetInSeconds: 3), default);
         _time.Advance(TimeSpan.FromSeconds(3));
@@ -126,7 +125,7 @@ public sealed class RateLimitPacerTests : IDisposable
     [Fact]
     public async Task IsStale_TicketOfAKnownWindow_OnceThatWindowMayHaveEnded()
     {
-        var pacer = Create(new DispatchOptions { InitialRequests = 1 });
+        var pacer = Create(new PacingOptions { InitialRequests = 1 });
         var probe = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
         // A probe is granted before any window is known: it cannot go stale.
         Assert.False(pacer.IsStale(probe.Ticket!));
@@ -145,7 +144,7 @@ public sealed class RateLimitPacerTests : IDisposable
     [Fact]
     public async Task Acquire_After401_PausesTheWorkspaceThenLetsOneProbeGoFirst()
     {
-        var pacer = Create(new DispatchOptions { CredentialPause = TimeSpan.FromMinutes(5), MaxCredentialPause = TimeSpan.FromMinutes(15) });
+        var pacer = Create(new PacingOptions { CredentialPause = TimeSpan.FromMinutes(5), MaxCredentialPause = TimeSpan.FromMinutes(15) });
         var first = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
         await pacer.CompleteAsync(first.Ticket!, Answer(401, limit: 10, remaining: 9, resetInSeconds: 3), default);
 
@@ -178,7 +177,7 @@ public sealed class RateLimitPacerTests : IDisposable
     [Fact]
     public async Task Acquire_After403_PausesOnlyThatEndpoint()
     {
-        var pacer = Create(new DispatchOptions());
+        var pacer = Create(new PacingOptions());
         var first = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
         await pacer.CompleteAsync(first.Ticket!, Answer(403, limit: 10, remaining: 9, resetInSeconds: 3), default);
 
@@ -191,7 +190,7 @@ public sealed class RateLimitPacerTests : IDisposable
 
     public void Dispose() => _meters.Dispose();
 
-    private RateLimitPacer Create(DispatchOptions options)
+    private RateLimitPacer Create(PacingOptions options)
     {
         options.SharedPacing = false;
         var braze = Options.Create(new BrazeOptions { RestEndpoint = new Uri("https://rest.fra-01.braze.eu"), ApiKey = "k" });

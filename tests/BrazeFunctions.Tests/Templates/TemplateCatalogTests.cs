@@ -1,5 +1,5 @@
+using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core;
-using BrazeFunctions.Core.Ingress;
 using BrazeFunctions.Core.Templates;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

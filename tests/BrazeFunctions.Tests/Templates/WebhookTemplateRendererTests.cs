@@ -1,5 +1,5 @@
 using System.Text.Json;
-using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core.Templates;
 using Microsoft.Extensions.Logging;
 

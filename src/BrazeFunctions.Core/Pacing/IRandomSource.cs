@@ -1,4 +1,4 @@
-namespace BrazeFunctions.Core.Dispatch;
+namespace BrazeFunctions.Core.Pacing;
 
 /// <summary>Randomness for jitter, injected like time so that tests are deterministic.</summary>
 public interface IRandomSource

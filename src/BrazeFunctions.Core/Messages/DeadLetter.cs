@@ -1,9 +1,8 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using BrazeFunctions.Core.Ingress;
 
-namespace BrazeFunctions.Core.Dispatch;
+namespace BrazeFunctions.Core.Messages;
 
 /// <summary>
 /// Why a message was dead-lettered: enough for an operator to act without reading logs. Never holds the API key or the

@@ -1,4 +1,4 @@
-namespace BrazeFunctions.Core.Ingress;
+namespace BrazeFunctions.Core.Templates;
 
 /// <summary>The routes the ingress accepts: one per template in the catalog.</summary>
 public interface IRouteCatalog

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using BrazeFunctions.Core.Templates;
+using BrazeFunctions.Core.Braze;
 
-namespace BrazeFunctions.Core.Dispatch;
+namespace BrazeFunctions.Core.Delivery;
 
 /// <summary>
 /// The default answer to "Braze may or may not have applied this request; send it again?", when the template's front

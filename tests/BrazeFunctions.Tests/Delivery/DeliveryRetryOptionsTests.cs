@@ -1,18 +1,18 @@
-using BrazeFunctions.Core.Dispatch;
+using BrazeFunctions.Core.Delivery;
 using BrazeFunctions.Core.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace BrazeFunctions.Tests.Dispatch;
+namespace BrazeFunctions.Tests.Delivery;
 
-public sealed class DispatchOptionsTests
+public sealed class DeliveryRetryOptionsTests
 {
     [Fact]
     public void RetryDelays_Default_IsTheDocumentedSchedule()
     {
         Assert.Equal(
             [TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2), TimeSpan.FromHours(6)],
-            new DispatchOptions().RetryDelays);
+            new DeliveryRetryOptions().RetryDelays);
     }
 
     [Theory]
@@ -21,7 +21,7 @@ public sealed class DispatchOptionsTests
     [InlineData("", new double[0])]
     public void ParseSchedule_UnitsAndTimeSpans_AreRead(string text, double[] expectedSeconds)
     {
-        Assert.True(DispatchOptions.ParseSchedule(text, out var delays, out _));
+        Assert.True(DeliveryRetryOptions.ParseSchedule(text, out var delays, out _));
         Assert.Equal(expectedSeconds.Select(TimeSpan.FromSeconds), delays);
     }
 
@@ -31,9 +31,9 @@ public sealed class DispatchOptionsTests
     [InlineData("8d", "7-day")]
     public void Validate_BadSchedule_FailsNamingTheItem(string schedule, string expected)
     {
-        var validator = new DispatchOptionsValidator(Options.Create(new OutboxOptions()));
+        var validator = new DeliveryRetryOptionsValidator(Options.Create(new OutboxOptions()));
 
-        var result = validator.Validate(null, new DispatchOptions { RetrySchedule = schedule });
+        var result = validator.Validate(null, new DeliveryRetryOptions { RetrySchedule = schedule });
 
         Assert.True(result.Failed);
         Assert.Contains("Dispatch:RetrySchedule", result.FailureMessage, StringComparison.Ordinal);
@@ -43,9 +43,9 @@ public sealed class DispatchOptionsTests
     [Fact]
     public void Validate_MessageTtlShorterThanTheSchedule_Fails()
     {
-        var validator = new DispatchOptionsValidator(Options.Create(new OutboxOptions { MessageTimeToLive = TimeSpan.FromHours(6) }));
+        var validator = new DeliveryRetryOptionsValidator(Options.Create(new OutboxOptions { MessageTimeToLive = TimeSpan.FromHours(6) }));
 
-        var result = validator.Validate(null, new DispatchOptions());
+        var result = validator.Validate(null, new DeliveryRetryOptions());
 
         Assert.True(result.Failed);
         Assert.Contains("Outbox:MessageTimeToLive", result.FailureMessage, StringComparison.Ordinal);
@@ -54,7 +54,7 @@ public sealed class DispatchOptionsTests
     [Fact]
     public void Validate_DefaultsWithSevenDayTtl_Succeed()
     {
-        Assert.True(new DispatchOptionsValidator(Options.Create(new OutboxOptions())).Validate(null, new DispatchOptions()).Succeeded);
+        Assert.True(new DeliveryRetryOptionsValidator(Options.Create(new OutboxOptions())).Validate(null, new DeliveryRetryOptions()).Succeeded);
     }
 
     [Fact]
@@ -62,23 +62,13 @@ public sealed class DispatchOptionsTests
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"] = "5" }).Build();
-        var validator = new DispatchOptionsValidator(Options.Create(new OutboxOptions()), configuration);
+        var validator = new DeliveryRetryOptionsValidator(Options.Create(new OutboxOptions()), configuration);
 
-        var result = validator.Validate(null, new DispatchOptions { MaxDequeueCount = 5 });
+        var result = validator.Validate(null, new DeliveryRetryOptions { MaxDequeueCount = 5 });
 
         Assert.True(result.Failed);
         Assert.Contains("Dispatch:MaxDequeueCount", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("AzureFunctionsJobHost__extensions__queues__maxDequeueCount", result.FailureMessage, StringComparison.Ordinal);
-        Assert.True(validator.Validate(null, new DispatchOptions { MaxDequeueCount = 4 }).Succeeded);
-    }
-
-    [Fact]
-    public void Validate_ShortRateLimitWaitBelowTheLinger_Fails()
-    {
-        var result = new DispatchOptionsValidator(Options.Create(new OutboxOptions()))
-            .Validate(null, new DispatchOptions { BatchLinger = TimeSpan.FromSeconds(2), ShortRateLimitWait = TimeSpan.FromSeconds(1) });
-
-        Assert.True(result.Failed);
-        Assert.Contains("Dispatch:BatchLinger", result.FailureMessage, StringComparison.Ordinal);
+        Assert.True(validator.Validate(null, new DeliveryRetryOptions { MaxDequeueCount = 4 }).Succeeded);
     }
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
-using BrazeFunctions.Core.Storage;
+using BrazeFunctions.Core.Diagnostics;
 
-namespace BrazeFunctions.Core.Diagnostics;
+namespace BrazeFunctions.Core.Storage;
 
 /// <summary>
 /// The queue gauges, on the relay's meter: <c>relay.queue.depth</c> and <c>relay.queue.oldest_age</c>, each tagged with the

@@ -1,8 +1,7 @@
 using System.Text;
-using BrazeFunctions.Core.Dispatch;
-using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Messages;
 
-namespace BrazeFunctions.Tests.Dispatch;
+namespace BrazeFunctions.Tests.Messages;
 
 public sealed class DeadLetterCodecTests
 {

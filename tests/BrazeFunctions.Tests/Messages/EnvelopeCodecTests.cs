@@ -1,8 +1,9 @@
 using System.Text;
 using BrazeFunctions.Core.Ingress;
+using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core.Storage;
 
-namespace BrazeFunctions.Tests.Ingress;
+namespace BrazeFunctions.Tests.Messages;
 
 public sealed class EnvelopeCodecTests
 {

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
-namespace BrazeFunctions.Core.Ingress;
+namespace BrazeFunctions.Core.Messages;
 
 /// <summary>
 /// Writes and reads the queue message form of <see cref="WebhookEnvelope"/>. The payload is embedded as raw JSON, not

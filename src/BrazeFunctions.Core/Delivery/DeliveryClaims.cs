@@ -1,10 +1,10 @@
-using BrazeFunctions.Core.Delivery;
+using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Diagnostics;
-using BrazeFunctions.Core.Templates;
+using BrazeFunctions.Core.Idempotency;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace BrazeFunctions.Core.Idempotency;
+namespace BrazeFunctions.Core.Delivery;
 
 /// <summary>
 /// Claim, mark, release: the records that keep one delivery (route + dedupe key) from reaching Braze twice. A message

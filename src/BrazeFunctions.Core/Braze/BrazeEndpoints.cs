@@ -1,4 +1,4 @@
-namespace BrazeFunctions.Core.Templates;
+namespace BrazeFunctions.Core.Braze;
 
 /// <summary>The Braze REST paths a template may target.</summary>
 public static class BrazeEndpoints

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
-using BrazeFunctions.Core.Dispatch;
-using BrazeFunctions.Core.Templates;
+using BrazeFunctions.Core.Braze;
+using BrazeFunctions.Core.Delivery;
 
-namespace BrazeFunctions.Tests.Dispatch;
+namespace BrazeFunctions.Tests.Delivery;
 
 public sealed class AmbiguityPolicyTests
 {

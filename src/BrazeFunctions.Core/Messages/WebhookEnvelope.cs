@@ -1,4 +1,4 @@
-namespace BrazeFunctions.Core.Ingress;
+namespace BrazeFunctions.Core.Messages;
 
 /// <summary>
 /// What travels on the outbox queue: one accepted webhook and the facts about its receipt.

@@ -6,6 +6,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Exporters;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Templates;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -44,7 +45,7 @@ public class RenderBenchmarks
     {
         _template = TemplateLoader.LoadFile(Path.Combine(TemplatesDirectory, Route + ".liquid"));
         _payload = File.ReadAllText(Path.Combine(TemplatesDirectory, Route + ".sample.json"));
-        _renderer = new WebhookTemplateRenderer(Options.Create(new TemplateCatalogOptions()), TimeProvider.System, NullLogger<WebhookTemplateRenderer>.Instance);
+        _renderer = new WebhookTemplateRenderer(Options.Create(new TemplateCatalogOptions()), Options.Create(new BrazeRequestLimits()), TimeProvider.System, NullLogger<WebhookTemplateRenderer>.Instance);
         _facts = new RenderFacts("bench", TimeProvider.System.GetUtcNow(), null);
         if (Render() is not RenderOutcome.Rendered)
         {

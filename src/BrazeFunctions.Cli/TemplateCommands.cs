@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Templates;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -231,7 +232,7 @@ internal static class TemplateCommands
     }
 
     private static WebhookTemplateRenderer CreateRenderer() =>
-        new(Options.Create(new TemplateCatalogOptions()), TimeProvider.System, NullLogger<WebhookTemplateRenderer>.Instance);
+        new(Options.Create(new TemplateCatalogOptions()), Options.Create(new BrazeRequestLimits()), TimeProvider.System, NullLogger<WebhookTemplateRenderer>.Instance);
 
     private static Option<string?> TemplatesOption() =>
         new("--templates", "-t") { Description = "The templates folder. Defaults to the nearest templates/ folder at or above the current directory." };

@@ -1,3 +1,4 @@
+using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Templates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -20,6 +21,7 @@ public static class TemplateServiceCollectionExtensions
         }
 
         services.AddOptions<TemplateCatalogOptions>().BindConfiguration(TemplateCatalogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BrazeRequestLimits>().BindConfiguration(BrazeRequestLimits.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TemplateCatalog>();
         services.TryAddSingleton<WebhookTemplateRenderer>();

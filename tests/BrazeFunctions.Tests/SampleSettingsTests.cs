@@ -18,6 +18,7 @@ public sealed class SampleSettingsTests
         { typeof(OutboxOptions), OutboxOptions.Section },
         { typeof(IngressOptions), IngressOptions.Section },
         { typeof(TemplateCatalogOptions), TemplateCatalogOptions.Section },
+        { typeof(BrazeRequestLimits), BrazeRequestLimits.Section },
         { typeof(BrazeOptions), BrazeOptions.Section },
         { typeof(PacingOptions), PacingOptions.Section },
         { typeof(CoalescingOptions), CoalescingOptions.Section },

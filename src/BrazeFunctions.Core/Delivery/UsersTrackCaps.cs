@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using BrazeFunctions.Core.Braze;
-using BrazeFunctions.Core.Templates;
 using Microsoft.Extensions.Options;
 
 namespace BrazeFunctions.Core.Delivery;
@@ -10,7 +9,7 @@ namespace BrazeFunctions.Core.Delivery;
 /// or the workspace's own setting. When Braze answers "Max Input Length Exceeded" the cap is wrong for that workspace's
 /// contract, and it is halved for the rest of the process's life.
 /// </summary>
-internal sealed class UsersTrackCaps(IOptions<TemplateCatalogOptions> templates, BrazeWorkspaces workspaces)
+internal sealed class UsersTrackCaps(IOptions<BrazeRequestLimits> limits, BrazeWorkspaces workspaces)
 {
     private readonly ConcurrentDictionary<string, int> _lowered = new(StringComparer.Ordinal);
 
@@ -22,8 +21,8 @@ internal sealed class UsersTrackCaps(IOptions<TemplateCatalogOptions> templates,
         _lowered.AddOrUpdate(workspace, _ => Math.Max(1, Math.Min(Configured(workspace), observedObjects) / 2), (_, current) => Math.Max(1, Math.Min(current, observedObjects) / 2));
 
     /// <summary>Recipients allowed in one trigger request.</summary>
-    public int RecipientCap => templates.Value.MaxTriggerRecipients;
+    public int RecipientCap => limits.Value.MaxTriggerRecipients;
 
     private int Configured(string workspace) =>
-        workspaces.TryGet(workspace, out var configured) && configured.MaxUsersTrackObjects is { } cap ? cap : templates.Value.MaxUsersTrackObjects;
+        workspaces.TryGet(workspace, out var configured) && configured.MaxUsersTrackObjects is { } cap ? cap : limits.Value.MaxUsersTrackObjects;
 }

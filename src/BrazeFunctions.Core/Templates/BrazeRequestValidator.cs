@@ -13,7 +13,7 @@ internal static class BrazeRequestValidator
     private static readonly string[] TrackIdentifiers = ["external_id", "braze_id", "email", "phone"];
     private static readonly string[] RecipientIdentifiers = ["external_user_id", "user_alias", "email"];
 
-    public static string? Validate(string endpoint, JsonElement body, TemplateCatalogOptions limits)
+    public static string? Validate(string endpoint, JsonElement body, BrazeRequestLimits limits)
     {
         if (body.ValueKind != JsonValueKind.Object)
         {

@@ -22,14 +22,6 @@ public sealed class TemplateCatalogOptions
     [Range(1_000, 4_000_000)]
     public int MaxOutputChars { get; set; } = 1_000_000;
 
-    /// <summary>Objects allowed across <c>attributes</c>, <c>events</c> and <c>purchases</c> of one <c>/users/track</c> request.</summary>
-    [Range(1, 1_000)]
-    public int MaxUsersTrackObjects { get; set; } = 75;
-
-    /// <summary>Recipients allowed in one <c>/canvas/trigger/send</c> or <c>/campaigns/trigger/send</c> request.</summary>
-    [Range(1, 1_000)]
-    public int MaxTriggerRecipients { get; set; } = 50;
-
     internal string ResolveDirectory() =>
         string.IsNullOrWhiteSpace(Directory) ? Path.Combine(AppContext.BaseDirectory, "templates") : Path.GetFullPath(Directory);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Messages;
 using Fluid;
@@ -25,12 +26,14 @@ internal sealed class WebhookTemplateRenderer
     private static readonly JsonWriterOptions BodyWriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly TemplateCatalogOptions _limits;
+    private readonly BrazeRequestLimits _requestLimits;
     private readonly TemplateOptions _fluidOptions;
     private readonly ILogger _logger;
 
-    public WebhookTemplateRenderer(IOptions<TemplateCatalogOptions> options, TimeProvider timeProvider, ILogger<WebhookTemplateRenderer> logger)
+    public WebhookTemplateRenderer(IOptions<TemplateCatalogOptions> options, IOptions<BrazeRequestLimits> requestLimits, TimeProvider timeProvider, ILogger<WebhookTemplateRenderer> logger)
     {
         _limits = options.Value;
+        _requestLimits = requestLimits.Value;
         _fluidOptions = BrazeLiquid.CreateOptions(_limits, timeProvider);
         _logger = logger;
     }
@@ -147,7 +150,7 @@ internal sealed class WebhookTemplateRenderer
 
         using (body)
         {
-            if (BrazeRequestValidator.Validate(template.Endpoint, body.RootElement, _limits) is { } problem)
+            if (BrazeRequestValidator.Validate(template.Endpoint, body.RootElement, _requestLimits) is { } problem)
             {
                 return Fail(template, problem, missing);
             }

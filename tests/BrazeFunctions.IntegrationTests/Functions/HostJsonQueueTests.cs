@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
+using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Delivery;
-using BrazeFunctions.Core.Templates;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 
 namespace BrazeFunctions.IntegrationTests.Functions;
@@ -22,7 +22,7 @@ public sealed class HostJsonQueueTests
     public void Queues_BatchSettings_LetAFullRequestGatherOnOneInstance()
     {
         Assert.Equal(32, Queues["batchSize"]!.GetValue<int>());
-        Assert.True(Queues["newBatchThreshold"]!.GetValue<int>() >= new TemplateCatalogOptions().MaxUsersTrackObjects,
+        Assert.True(Queues["newBatchThreshold"]!.GetValue<int>() >= new BrazeRequestLimits().MaxUsersTrackObjects,
             "newBatchThreshold must be at least Templates:MaxUsersTrackObjects (75)");
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Templates;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
@@ -13,7 +14,7 @@ internal sealed class TemplateTestKit
     public TemplateTestKit(TemplateCatalogOptions? options = null)
     {
         Options = options ?? new TemplateCatalogOptions();
-        Renderer = new WebhookTemplateRenderer(Microsoft.Extensions.Options.Options.Create(Options), new FakeTimeProvider(ReceivedAt), Logger);
+        Renderer = new WebhookTemplateRenderer(Microsoft.Extensions.Options.Options.Create(Options), Microsoft.Extensions.Options.Options.Create(new BrazeRequestLimits()), new FakeTimeProvider(ReceivedAt), Logger);
     }
 
     public TemplateCatalogOptions Options { get; }

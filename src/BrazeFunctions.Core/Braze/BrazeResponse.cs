@@ -55,6 +55,10 @@ public sealed record BrazeResponse(
     /// </summary>
     public bool IsAmbiguous => TransportError is not null ? !RequestNotSent : StatusCode is >= 500 and not 503;
 
+    /// <summary>The transport failure, or <c>HTTP &lt;status&gt;</c>: how logs and dead-letter details name an answer.</summary>
+    public override string ToString() =>
+        TransportError ?? "HTTP " + StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     public static BrazeOutcomeKind Classify(int statusCode) => statusCode switch
     {
         >= 200 and < 300 => BrazeOutcomeKind.Success,

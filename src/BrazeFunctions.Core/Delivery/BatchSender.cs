@@ -121,7 +121,7 @@ internal sealed class BatchSender
     {
         var first = attempt.State.Group.Items[0];
         _metrics.Retried(first.Workspace.Name, first.Endpoint);
-        Log.RetryingRequest(_logger, first.Workspace.Name, first.Endpoint, attempt.State.Current.Count, retry, Describe(attempt.Response), delay.TotalMilliseconds);
+        Log.RetryingRequest(_logger, first.Workspace.Name, first.Endpoint, attempt.State.Current.Count, retry, attempt.Response?.ToString() ?? "no budget", delay.TotalMilliseconds);
     }
 
     /// <summary>One request: budget, claims, send, learn. Decides whether the pipeline should try again in place.</summary>
@@ -326,8 +326,6 @@ internal sealed class BatchSender
         return 2;
     }
 
-    private static string Describe(BrazeResponse? response) =>
-        response is null ? "no budget" : response.TransportError ?? "HTTP " + response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Items sent together in one request; the first group holds the batch's ticket.</summary>
     private sealed record Group(List<DeliveryItem> Items, PaceTicket? Ticket, bool ResentAfterNamedErrors);

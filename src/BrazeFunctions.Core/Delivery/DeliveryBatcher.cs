@@ -32,7 +32,6 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
     private readonly RelayMetrics _metrics;
     private readonly ILogger<DeliveryBatcher> _logger;
     private bool _stopping;
-    private long _submitted;
 
     public DeliveryBatcher(BatchSender sender, RateLimitPacer pacer, UsersTrackCaps caps, TimeProvider time, IOptions<CoalescingOptions> coalescing, IOptions<PacingOptions> pacing, RelayMetrics metrics, ILogger<DeliveryBatcher> logger)
     {
@@ -46,21 +45,6 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
         _logger = logger;
     }
 
-    /// <summary>Items waiting in open batches (lingering or waiting for budget): what a shutdown would have to send or hand back.</summary>
-    public int HeldItems
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _open.Values.Sum(b => b.Items.Count(i => !i.IsWithdrawn));
-            }
-        }
-    }
-
-    /// <summary>Items handed over since start-up.</summary>
-    public long SubmittedItems => Interlocked.Read(ref _submitted);
-
     /// <summary>Hands <paramref name="item"/> over for sending; completes with its report.</summary>
     public async Task<DeliveryReport> SubmitAsync(DeliveryItem item, CancellationToken cancellationToken)
     {
@@ -73,7 +57,6 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
                 return new DeliveryReport.ShutDown();
             }
 
-            _submitted++;
             if (linger <= TimeSpan.Zero || item.Shape.Kind == MergeKind.None)
             {
                 StartSending(new Batch(LaneKey.Of(item), item), "alone");
@@ -111,9 +94,17 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
             }
         }
 
-        using (cancellationToken.Register(static state => ((DeliveryItem)state!).TryWithdraw(), item))
+        _metrics.Held(item.Workspace.Name, item.Endpoint, +1);
+        try
         {
-            return await item.Report.ConfigureAwait(false);
+            using (cancellationToken.Register(static state => ((DeliveryItem)state!).TryWithdraw(), item))
+            {
+                return await item.Report.ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _metrics.Held(item.Workspace.Name, item.Endpoint, -1);
         }
     }
 

@@ -23,6 +23,7 @@ public sealed class RelayMetrics
     private readonly Histogram<double> _deliveryAge;
     private readonly Histogram<int> _requestObjects;
     private readonly Counter<long> _flushes;
+    private readonly UpDownCounter<long> _held;
     private readonly Counter<long> _splitRequests;
     private readonly Counter<long> _pacingWaits;
     private readonly Histogram<double> _pacingWaitDuration;
@@ -50,6 +51,7 @@ public sealed class RelayMetrics
         _brazeDuration = Meter.CreateHistogram<double>("relay.braze.request.duration", "s", "Duration of one HTTP request to Braze, by endpoint and status.");
         _deliveryAge = Meter.CreateHistogram<double>("relay.delivery.age", "s", "Time from the ingress accepting a webhook to Braze accepting its request.");
         _requestObjects = Meter.CreateHistogram<int>("relay.braze.request.objects", "{object}", "Objects (users/track items or trigger recipients) in one Braze request.");
+        _held = Meter.CreateUpDownCounter<long>("relay.batch.held", "{message}", "Messages this instance holds in memory for the coalescer: lingering for company, waiting for budget or being sent. What a crash would hand back to the queue after the host's lease.");
         _flushes = Meter.CreateCounter<long>("relay.batch.flushes", "{request}", "Requests that left the coalescer, by reason: full, linger, alone, shutdown.");
         _splitRequests = Meter.CreateCounter<long>("relay.batch.split_requests", "{request}", "Extra requests spent splitting merged requests Braze refused.");
         _pacingWaits = Meter.CreateCounter<long>("relay.pacing.waits", "{wait}", "Requests that had to wait for rate-limit budget, by outcome: waited, deferred.");
@@ -93,6 +95,8 @@ public sealed class RelayMetrics
 
     public void RequestObjects(string workspace, string endpoint, int objects) =>
         _requestObjects.Record(objects, Tag("workspace", workspace), Tag("endpoint", endpoint));
+
+    public void Held(string workspace, string endpoint, int change) => _held.Add(change, Tag("workspace", workspace), Tag("endpoint", endpoint));
 
     public void Flushed(string workspace, string endpoint, string reason) =>
         _flushes.Add(1, Tag("workspace", workspace), Tag("endpoint", endpoint), Tag("reason", reason));

@@ -24,8 +24,6 @@ public sealed record ReplayDecision(WebhookEnvelope? Envelope, string? Problem, 
 /// </summary>
 public static class DeadLetterReplayRules
 {
-    public const string AmbiguousOutcome = "ambiguous_outcome";
-
     /// <summary>Decides one dead letter; <paramref name="workspaceOf"/> gives the workspace a route's template names now (null: no template).</summary>
     public static ReplayDecision Decide(PoisonEntry entry, ReplayOptions options, Func<string, string?> workspaceOf, DateTimeOffset now)
     {
@@ -38,7 +36,7 @@ public static class DeadLetterReplayRules
         }
 
         var reasonUnreadable = entry.Kind == PoisonKind.DeadLetter && entry.Reason is null;
-        var ambiguous = reasonUnreadable || string.Equals(entry.Reason?.Code, AmbiguousOutcome, StringComparison.Ordinal);
+        var ambiguous = reasonUnreadable || string.Equals(entry.Reason?.Code, DeadLetterCodes.AmbiguousOutcome, StringComparison.Ordinal);
         if (ambiguous && !options.IncludeAmbiguous)
         {
             return ReplayDecision.Skip(

@@ -19,9 +19,6 @@ public sealed record SweepResult(int Scanned, int Rewritten, int Failed);
 /// </summary>
 public sealed class DeadLetterSweeper(RelayQueues queues, RouteWorkspaces workspaces, TimeProvider time, RelayMetrics metrics, ILogger<DeadLetterSweeper> logger)
 {
-    public const string HostPoison = "host_poison";
-    public const string InvalidEnvelope = "invalid_envelope";
-
     private const string Unknown = "(unknown)";
     private static readonly TimeSpan PageVisibility = TimeSpan.FromMinutes(2);
     private const int MaxScan = 20_000;
@@ -81,7 +78,7 @@ public sealed class DeadLetterSweeper(RelayQueues queues, RouteWorkspaces worksp
         {
             case PoisonKind.DeadLetter:
                 // The relay writes dead letters without expiry; one that expires anyway is kept byte for byte, without it.
-                return message.NeverExpires ? null : new Rewrite(message.Body.ToArray(), entry.Reason?.Code ?? InvalidEnvelope, entry.Reason?.MessageId ?? Unknown, entry.Reason?.Route ?? Unknown, Bare: false, NewDeadLetter: false);
+                return message.NeverExpires ? null : new Rewrite(message.Body.ToArray(), entry.Reason?.Code ?? DeadLetterCodes.InvalidEnvelope, entry.Reason?.MessageId ?? Unknown, entry.Reason?.Route ?? Unknown, Bare: false, NewDeadLetter: false);
 
             case PoisonKind.HostPoison when message.NeverExpires:
                 // Only the dispatcher writes a bare envelope without expiry: a dead letter too large for its reason (event 3012).
@@ -89,7 +86,7 @@ public sealed class DeadLetterSweeper(RelayQueues queues, RouteWorkspaces worksp
 
             case PoisonKind.HostPoison:
                 var envelope = entry.Envelope!;
-                var reason = new DeadLetterReason(HostPoison, null, null,
+                var reason = new DeadLetterReason(DeadLetterCodes.HostPoison, null, null,
                     "the Functions host moved this message to the poison queue after its runs failed maxDequeueCount times (a process kill, an out-of-memory or storage failing while the message was being ended); Braze may or may not have received it",
                     null, envelope.Route, envelope.Id, envelope.Attempt, envelope.ReceivedAt, time.GetUtcNow(), envelope.CorrelationId)
                 {
@@ -99,7 +96,7 @@ public sealed class DeadLetterSweeper(RelayQueues queues, RouteWorkspaces worksp
 
             default:
                 var problem = entry.Problem + (message.WasBase64 ? string.Empty : "; the message is not Base64-encoded, so some other tool wrote it");
-                var invalid = new DeadLetterReason(InvalidEnvelope, null, null, problem, null, Unknown, Unknown, 0, null, time.GetUtcNow(), null);
+                var invalid = new DeadLetterReason(DeadLetterCodes.InvalidEnvelope, null, null, problem, null, Unknown, Unknown, 0, null, time.GetUtcNow(), null);
                 return Fit(message, DeadLetterCodec.Serialize(invalid, null, Encoding.UTF8.GetString(message.Body.Span)), invalid);
         }
     }

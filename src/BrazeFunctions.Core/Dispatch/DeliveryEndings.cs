@@ -45,8 +45,7 @@ internal sealed class DeliveryEndings(
         {
             case DeliveryReport.Accepted { AllObjectsRefused: true } refused:
                 await claims.ReleaseAsync(item, EndingToken).ConfigureAwait(false);
-                return await DeadLetterAsync(envelope, item.Workspace.Name, "objects_refused", refused.Response, refused.Response.Message,
-                    "Braze refused every object of this message: " + ErrorTypes(refused.Errors), item.Endpoint).ConfigureAwait(false);
+                return await DeadLetterAsync(envelope, Cause(item, DeadLetterCodes.ObjectsRefused, "Braze refused every object of this message: " + ErrorTypes(refused.Errors), refused.Response)).ConfigureAwait(false);
 
             case DeliveryReport.Accepted accepted:
                 await claims.MarkDeliveredAsync(item, EndingToken).ConfigureAwait(false);
@@ -55,8 +54,8 @@ internal sealed class DeliveryEndings(
 
             case DeliveryReport.Refused refused:
                 await claims.ReleaseAsync(item, EndingToken).ConfigureAwait(false);
-                return await DeadLetterAsync(envelope, item.Workspace.Name, "http_" + refused.Response.StatusCode.ToString(CultureInfo.InvariantCulture), refused.Response,
-                    refused.Response.Message, refused.Errors.Count > 0 ? "Braze errors: " + ErrorTypes(refused.Errors) : null, item.Endpoint).ConfigureAwait(false);
+                return await DeadLetterAsync(envelope, Cause(item, DeadLetterCodes.Http(refused.Response.StatusCode),
+                    refused.Errors.Count > 0 ? "Braze errors: " + ErrorTypes(refused.Errors) : null, refused.Response)).ConfigureAwait(false);
 
             case DeliveryReport.RateLimited limited:
                 await claims.ReleaseAsync(item, EndingToken).ConfigureAwait(false);
@@ -65,15 +64,15 @@ internal sealed class DeliveryEndings(
             case DeliveryReport.CredentialPaused paused:
                 await claims.ReleaseAsync(item, EndingToken).ConfigureAwait(false);
                 return await DeferWithoutAttemptAsync(item.Envelope, item.Workspace.Name, "credential_pause", paused.Wait + (pacingOptions.Value.RateLimitJitter * random.NextDouble()),
-                    paused.Response, expiredCode: "credential_rejected",
+                    paused.Response, expiredCode: DeadLetterCodes.CredentialRejected,
                     expiredDetail: $"Braze kept refusing the credential of workspace '{item.Workspace.Name}' for {item.Endpoint} (401: the key, 403: its permission); fix Braze__Workspaces__{item.Workspace.Name}__ApiKey (Braze__ApiKey for 'default') and replay").ConfigureAwait(false);
 
             case DeliveryReport.Failed { Ambiguous: true } failed when !item.MayResendWhenAmbiguous:
                 metrics.Ambiguous(item.Route, "dead_letter");
-                return await DeadLetterAsync(envelope, item.Workspace.Name, "ambiguous_outcome", failed.Response, failed.Response.Message,
-                    $"{Describe(failed.Response)}: Braze may or may not have applied it. Check the profile in Braze for a change made {Window(item)}; " +
+                return await DeadLetterAsync(envelope, Cause(item, DeadLetterCodes.AmbiguousOutcome,
+                    $"{failed.Response}: Braze may or may not have applied it. Check the profile in Braze for a change made {Window(item)}; " +
                     "replay with --include-ambiguous to send it again (a counter may then count twice), or drop it (it may then count once less).",
-                    item.Endpoint).ConfigureAwait(false);
+                    failed.Response)).ConfigureAwait(false);
 
             case DeliveryReport.Failed failed:
                 if (failed.Ambiguous)
@@ -101,11 +100,11 @@ internal sealed class DeliveryEndings(
             case DeliveryReport.OutcomeUnknown unknown:
                 metrics.Ambiguous(item.Route, "dead_letter");
                 var since = unknown.Record.Since.ToString("O", CultureInfo.InvariantCulture);
-                return await DeadLetterAsync(envelope, item.Workspace.Name, "ambiguous_outcome", null, null,
+                return await DeadLetterAsync(envelope, Cause(item, DeadLetterCodes.AmbiguousOutcome,
                     (unknown.OwnClaim ? "An earlier run of this message" : "Another message for the same delivery") +
                     $" claimed it at {since} and never recorded Braze's answer (a crash or a lost answer). Check Braze for a change made after {since}; " +
                     "replay with --include-ambiguous to send it again (a counter may then count twice), or drop it (it may then count once less).",
-                    item.Endpoint).ConfigureAwait(false);
+                    response: null)).ConfigureAwait(false);
 
             case DeliveryReport.StoreUnavailable unavailable:
                 Log.WaitingForStore(logger, item.MessageId, item.Route, unavailable.Problem);
@@ -132,22 +131,22 @@ internal sealed class DeliveryEndings(
         }
     }
 
-    /// <summary>Dead-letters a message with its reason (Braze's message, the detail, the workspace's name).</summary>
-    public async Task<DispatchResult> DeadLetterAsync(
-        WebhookEnvelope envelope, string? workspace, string code, BrazeResponse? response, string? brazeMessage, string? detail, string? endpoint)
+    /// <summary>Dead-letters a message with its reason (Braze's status and message, the detail, the workspace's name).</summary>
+    public async Task<DispatchResult> DeadLetterAsync(WebhookEnvelope envelope, DeadLetterCause cause)
     {
         ArgumentNullException.ThrowIfNull(envelope);
-        var status = response is { StatusCode: > 0 } ? response.StatusCode : (int?)null;
-        var reason = new DeadLetterReason(code, status, brazeMessage, detail, endpoint, envelope.Route, envelope.Id, envelope.Attempt,
-            envelope.ReceivedAt, time.GetUtcNow(), envelope.CorrelationId) { Workspace = workspace };
+        ArgumentNullException.ThrowIfNull(cause);
+        var status = cause.Response is { StatusCode: > 0 } response ? response.StatusCode : (int?)null;
+        var reason = new DeadLetterReason(cause.Code, status, cause.Response?.Message, cause.Detail, cause.Endpoint ?? cause.Response?.Endpoint, envelope.Route,
+            envelope.Id, envelope.Attempt, envelope.ReceivedAt, time.GetUtcNow(), envelope.CorrelationId) { Workspace = cause.Workspace };
         await deadLetters.WriteAsync(reason, envelope, null, EndingToken).ConfigureAwait(false);
-        return new DispatchResult(DispatchOutcome.DeadLettered, code, status);
+        return new DispatchResult(DispatchOutcome.DeadLettered, cause.Code, status);
     }
 
     /// <summary>Dead-letters a queue message that is not a readable envelope, keeping its text.</summary>
     public async Task<DispatchResult> DeadLetterUnreadableAsync(string rawMessage, string problem)
     {
-        var reason = new DeadLetterReason("invalid_envelope", null, null, problem, null, "(unknown)", "(unknown)", 0, null, time.GetUtcNow(), null);
+        var reason = new DeadLetterReason(DeadLetterCodes.InvalidEnvelope, null, null, problem, null, "(unknown)", "(unknown)", 0, null, time.GetUtcNow(), null);
         await deadLetters.WriteAsync(reason, null, rawMessage, EndingToken).ConfigureAwait(false);
         return new DispatchResult(DispatchOutcome.DeadLettered, reason.Code);
     }
@@ -177,8 +176,7 @@ internal sealed class DeliveryEndings(
             return await DeferAsync(envelope with { Attempt = envelope.Attempt + 1 }, delay, "retry_schedule", response.StatusCode).ConfigureAwait(false);
         }
 
-        return await DeadLetterAsync(envelope, item.Workspace.Name, "retries_exhausted", response, response.Message,
-            $"the last of {delays.Count} scheduled retries ended with {Describe(response)}", response.Endpoint).ConfigureAwait(false);
+        return await DeadLetterAsync(envelope, Cause(item, DeadLetterCodes.RetriesExhausted, $"the last of {delays.Count} scheduled retries ended with {response}", response)).ConfigureAwait(false);
     }
 
     private async Task<DispatchResult> DeferForRateLimitAsync(DeliveryItem item, TimeSpan wait, BrazeResponse? response)
@@ -191,14 +189,14 @@ internal sealed class DeliveryEndings(
 
     /// <summary>Re-enqueues the same attempt: waits that are not failures of this message. Past the age limit it expires.</summary>
     private async Task<DispatchResult> DeferWithoutAttemptAsync(
-        WebhookEnvelope envelope, string? workspace, string reason, TimeSpan delay, BrazeResponse? response, string expiredCode = "expired", string? expiredDetail = null)
+        WebhookEnvelope envelope, string? workspace, string reason, TimeSpan delay, BrazeResponse? response, string expiredCode = DeadLetterCodes.Expired, string? expiredDetail = null)
     {
         var options = retryOptions.Value;
         if (time.GetUtcNow() + delay - envelope.AgeClockStart > options.MaxMessageAge)
         {
-            return await DeadLetterAsync(envelope, workspace, expiredCode, response, response?.Message,
-                (expiredDetail is null ? string.Empty : expiredDetail + "; ") +
-                $"still waiting ({reason}) after {options.MaxMessageAge} since it was {(envelope.ReplayedAt is null ? "received" : "replayed")}", response?.Endpoint).ConfigureAwait(false);
+            var detail = (expiredDetail is null ? string.Empty : expiredDetail + "; ") +
+                $"still waiting ({reason}) after {options.MaxMessageAge} since it was {(envelope.ReplayedAt is null ? "received" : "replayed")}";
+            return await DeadLetterAsync(envelope, new DeadLetterCause(expiredCode, detail) { Workspace = workspace, Response = response }).ConfigureAwait(false);
         }
 
         return await DeferAsync(envelope, delay, reason, response?.StatusCode).ConfigureAwait(false);
@@ -222,6 +220,9 @@ internal sealed class DeliveryEndings(
         return new DispatchResult(DispatchOutcome.Deferred, reason, status, delay);
     }
 
+    private static DeadLetterCause Cause(DeliveryItem item, string code, string? detail, BrazeResponse? response) =>
+        new(code, detail) { Workspace = item.Workspace.Name, Endpoint = item.Endpoint, Response = response };
+
     private static string Window(DeliveryItem item)
     {
         var from = (item.FirstSentAt ?? item.Envelope.ReceivedAt).ToString("O", CultureInfo.InvariantCulture);
@@ -231,6 +232,19 @@ internal sealed class DeliveryEndings(
 
     private static string ErrorTypes(IReadOnlyList<BrazePartialError> errors) => string.Join("; ", errors.Take(10).Select(e => e.Type).Distinct(StringComparer.Ordinal));
 
-    internal static string Describe(BrazeResponse? response) =>
-        response is null ? "nothing" : response.TransportError ?? "HTTP " + response.StatusCode.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>Why a message is dead-lettered, as the dispatcher knows it: the reason code, what explains it, and where it was going.</summary>
+/// <param name="Code">One of <see cref="DeadLetterCodes"/>.</param>
+/// <param name="Detail">What an operator needs to act: the render error, the transport failure, Braze's error types.</param>
+internal sealed record DeadLetterCause(string Code, string? Detail)
+{
+    /// <summary>The workspace the template named (its name, never its key).</summary>
+    public string? Workspace { get; init; }
+
+    /// <summary>The Braze REST path, when the template got that far; else the answer's.</summary>
+    public string? Endpoint { get; init; }
+
+    /// <summary>Braze's last answer: its status and message go into the dead letter.</summary>
+    public BrazeResponse? Response { get; init; }
 }

@@ -102,9 +102,9 @@ public sealed class OutboxDispatcher
         {
             // Earlier runs of this very message never finished (a crash, an out-of-memory, a timeout): stop before the
             // host's own limit moves it to the poison queue without a reason.
-            return await _endings.DeadLetterAsync(envelope, null, "crash_loop", null, null,
+            return await _endings.DeadLetterAsync(envelope, new DeadLetterCause(DeadLetterCodes.CrashLoop,
                 $"dequeued {dequeueCount} times: {dequeueCount - 1} earlier run(s) ended without finishing (crash, out-of-memory or timeout); not sent again. " +
-                "An earlier run may have reached Braze; check before replaying.", null).ConfigureAwait(false);
+                "An earlier run may have reached Braze; check before replaying.")).ConfigureAwait(false);
         }
 
         RenderOutcome outcome;
@@ -127,16 +127,16 @@ public sealed class OutboxDispatcher
             case RenderOutcome.Failed failed:
                 var where = failed.Line is { } line ? $" (line {line}, column {failed.Column ?? 0})" : string.Empty;
                 Log.TemplateFailed(_logger, envelope.Route, envelope.Id, failed.Error + where);
-                return await _endings.DeadLetterAsync(envelope, null, "template_error", null, null, failed.Error + where, null).ConfigureAwait(false);
+                return await _endings.DeadLetterAsync(envelope, new DeadLetterCause(DeadLetterCodes.TemplateError, failed.Error + where)).ConfigureAwait(false);
 
             case RenderOutcome.Rendered rendered when !BrazeApiPaths.IsAllowed(rendered.Endpoint):
-                return await _endings.DeadLetterAsync(envelope, rendered.Workspace, "endpoint_not_allowed", null, null,
-                    $"the template targets '{rendered.Endpoint}', which is not an allow-listed Braze REST path", rendered.Endpoint).ConfigureAwait(false);
+                return await _endings.DeadLetterAsync(envelope, new DeadLetterCause(DeadLetterCodes.EndpointNotAllowed,
+                    $"the template targets '{rendered.Endpoint}', which is not an allow-listed Braze REST path") { Workspace = rendered.Workspace, Endpoint = rendered.Endpoint }).ConfigureAwait(false);
 
             case RenderOutcome.Rendered rendered when !_workspaces.TryGet(rendered.Workspace, out _):
-                return await _endings.DeadLetterAsync(envelope, rendered.Workspace, "workspace_not_configured", null, null,
-                    $"the template sends to workspace '{rendered.Workspace}', which is not configured (Braze__Workspaces__{rendered.Workspace}__RestEndpoint and __ApiKey)",
-                    rendered.Endpoint).ConfigureAwait(false);
+                return await _endings.DeadLetterAsync(envelope, new DeadLetterCause(DeadLetterCodes.WorkspaceNotConfigured,
+                    $"the template sends to workspace '{rendered.Workspace}', which is not configured (Braze__Workspaces__{rendered.Workspace}__RestEndpoint and __ApiKey)")
+                    { Workspace = rendered.Workspace, Endpoint = rendered.Endpoint }).ConfigureAwait(false);
 
             case RenderOutcome.Rendered rendered:
                 var item = Prepare(envelope, rendered);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -49,8 +48,6 @@ internal sealed class IdempotencyStoreUnavailableException(string message, Excep
 /// </summary>
 internal sealed class IdempotencyStore(RelayTables tables, TimeProvider time, IOptions<IdempotencyOptions> options, RelayMetrics metrics, ILogger<IdempotencyStore> logger)
 {
-    private readonly ConcurrentDictionary<string, bool> _knownTables = new(StringComparer.Ordinal);
-
     public bool Enabled => options.Value.Enabled;
 
     /// <summary>
@@ -95,7 +92,7 @@ internal sealed class IdempotencyStore(RelayTables tables, TimeProvider time, IO
                 return (new IdempotencyRecord(table, partition, row, state, owner, now, retry.Headers.ETag ?? default), true);
             }
         }
-        catch (Exception ex) when (IsStorageFailure(ex, cancellationToken))
+        catch (Exception ex) when (StorageFailure.Is(ex, cancellationToken))
         {
             throw Unavailable(ex);
         }
@@ -117,7 +114,7 @@ internal sealed class IdempotencyStore(RelayTables tables, TimeProvider time, IO
         {
             return null;
         }
-        catch (Exception ex) when (IsStorageFailure(ex, cancellationToken))
+        catch (Exception ex) when (StorageFailure.Is(ex, cancellationToken))
         {
             throw Unavailable(ex);
         }
@@ -137,7 +134,7 @@ internal sealed class IdempotencyStore(RelayTables tables, TimeProvider time, IO
         {
             return false;
         }
-        catch (Exception ex) when (IsStorageFailure(ex, cancellationToken))
+        catch (Exception ex) when (StorageFailure.Is(ex, cancellationToken))
         {
             throw Unavailable(ex);
         }
@@ -155,7 +152,6 @@ internal sealed class IdempotencyStore(RelayTables tables, TimeProvider time, IO
                 && DateTime.TryParseExact(table.Name[prefix.Length..], "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
             {
                 await tables.Service.DeleteTableAsync(table.Name, cancellationToken).ConfigureAwait(false);
-                _knownTables.TryRemove(table.Name, out _);
                 dropped.Add(table.Name);
                 Log.IdempotencyTableDropped(logger, table.Name);
             }
@@ -204,14 +200,12 @@ internal sealed class IdempotencyStore(RelayTables tables, TimeProvider time, IO
         {
             var response = await operation(client).ConfigureAwait(false);
             metrics.IdempotencyOperation(name);
-            _knownTables[table] = true;
             return response;
         }
         catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode == "TableNotFound" && name == "insert")
         {
             metrics.IdempotencyOperation(name);
             await client.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
-            _knownTables[table] = true;
             var response = await operation(client).ConfigureAwait(false);
             metrics.IdempotencyOperation(name);
             return response;
@@ -229,8 +223,4 @@ internal sealed class IdempotencyStore(RelayTables tables, TimeProvider time, IO
         return new IdempotencyStoreUnavailableException($"The idempotency store is unavailable ({detail}).", ex);
     }
 
-    private static bool IsStorageFailure(Exception ex, CancellationToken cancellationToken) =>
-        ex is RequestFailedException or AggregateException or IOException or TimeoutException or HttpRequestException or InvalidOperationException
-            or Azure.Identity.AuthenticationFailedException
-        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 }

@@ -99,7 +99,7 @@ public sealed class WebhookIngress
         {
             await queues.Outbox.SendAsync(new BinaryData(message), visibilityDelay: null, outboxOptions.Value.MessageTimeToLive, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (IsStorageFailure(ex, cancellationToken))
+        catch (Exception ex) when (StorageFailure.Is(ex, cancellationToken))
         {
             await deduplicator.AbandonAsync(pending, envelope.Route, envelope.Id).ConfigureAwait(false);
             var retryAfter = ingressOptions.Value.StorageRetryAfterSeconds;
@@ -115,9 +115,6 @@ public sealed class WebhookIngress
         return JsonReply.Accepted(envelope.Id, envelope.Route);
     }
 
-    private static bool IsStorageFailure(Exception ex, CancellationToken cancellationToken) =>
-        ex is RequestFailedException or AggregateException or IOException or TimeoutException or HttpRequestException or Azure.Identity.AuthenticationFailedException
-        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     private static string NewTraceParent() =>
         $"00-{ActivityTraceId.CreateRandom().ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01";

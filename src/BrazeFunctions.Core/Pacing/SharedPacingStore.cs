@@ -124,9 +124,9 @@ internal sealed class SharedPacingStore : IRelayHealthCheck
         {
             return new RelayHealthResult(true, null, new Dictionary<string, object?> { ["enabled"] = true, ["table"] = Table, ["created"] = false });
         }
-        catch (Exception ex) when (IsStorageFailure(ex, cancellationToken))
+        catch (Exception ex) when (StorageFailure.Is(ex, cancellationToken))
         {
-            return new RelayHealthResult(false, $"The shared rate-limit table is not reachable ({Describe(ex)}); instances pace on their own answers meanwhile.",
+            return new RelayHealthResult(false, $"The shared rate-limit table is not reachable ({StorageFailure.Describe(ex)}); instances pace on their own answers meanwhile.",
                 new Dictionary<string, object?> { ["enabled"] = true, ["table"] = Table });
         }
     }
@@ -147,7 +147,7 @@ internal sealed class SharedPacingStore : IRelayHealthCheck
             Succeeded("read");
             return null;
         }
-        catch (Exception ex) when (IsStorageFailure(ex, cancellationToken))
+        catch (Exception ex) when (StorageFailure.Is(ex, cancellationToken))
         {
             Failed("read", ex);
             return null;
@@ -199,7 +199,7 @@ internal sealed class SharedPacingStore : IRelayHealthCheck
 
             return true; // Contended: the other writers' values stand; this change is given up, which is safe for both uses.
         }
-        catch (Exception ex) when (IsStorageFailure(ex, cancellationToken))
+        catch (Exception ex) when (StorageFailure.Is(ex, cancellationToken))
         {
             Failed("write", ex);
             return false;
@@ -248,7 +248,7 @@ internal sealed class SharedPacingStore : IRelayHealthCheck
         if (Interlocked.Exchange(ref _inOutage, 1) == 0)
         {
             // Once per outage, not once per request.
-            Log.SharedPacingUnavailable(_logger, Table, Describe(ex), FailureCooldown.TotalSeconds);
+            Log.SharedPacingUnavailable(_logger, Table, StorageFailure.Describe(ex), FailureCooldown.TotalSeconds);
         }
     }
 
@@ -267,10 +267,4 @@ internal sealed class SharedPacingStore : IRelayHealthCheck
         entity.GetInt32("Granted") ?? 0,
         entity.ETag);
 
-    private static bool IsStorageFailure(Exception ex, CancellationToken cancellationToken) =>
-        ex is RequestFailedException or AggregateException or IOException or TimeoutException or HttpRequestException or InvalidOperationException
-            or Azure.Identity.AuthenticationFailedException
-        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
-
-    private static string Describe(Exception ex) => ex is RequestFailedException failed ? $"{failed.Status} {failed.ErrorCode}" : ex.GetType().Name;
 }

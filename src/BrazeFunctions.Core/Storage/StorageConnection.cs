@@ -24,7 +24,7 @@ internal sealed record StorageConnection(string? ConnectionString, Uri? ServiceU
     }
 
     /// <summary>Resolves <paramref name="name"/> for one service (<c>queue</c> or <c>table</c>).</summary>
-    /// <exception cref="InvalidOperationException">Neither form is configured; the message names the settings to set.</exception>
+    /// <exception cref="StorageNotConfiguredException">Neither form is configured; the message names the settings to set.</exception>
     public static StorageConnection Resolve(IConfiguration configuration, string name, string service)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -39,7 +39,7 @@ internal sealed record StorageConnection(string? ConnectionString, Uri? ServiceU
         var accountName = section["accountName"];
         var uri = !string.IsNullOrWhiteSpace(serviceUri) ? new Uri(serviceUri, UriKind.Absolute)
             : !string.IsNullOrWhiteSpace(accountName) ? new Uri($"https://{accountName}.{service}.core.windows.net")
-            : throw new InvalidOperationException(
+            : throw new StorageNotConfiguredException(
                 $"Storage connection '{name}' is not configured for the {service} service: set '{name}' to a connection string, or '{name}__{service}ServiceUri' " +
                 $"(with '{name}__credential=managedidentity' and '{name}__clientId' for a user-assigned identity).");
         return new StorageConnection(null, uri, CreateCredential(section));
@@ -64,3 +64,6 @@ internal sealed record StorageConnection(string? ConnectionString, Uri? ServiceU
         return new DefaultAzureCredential(defaults);
     }
 }
+
+/// <summary>No connection string and no identity-based settings for a storage connection: the message names what to set.</summary>
+public sealed class StorageNotConfiguredException(string message) : InvalidOperationException(message);

@@ -5,10 +5,17 @@ namespace BrazeFunctions.Core.Storage;
 /// <summary>The exceptions that mean "storage did not answer as hoped", and a one-line description without secrets.</summary>
 public static class StorageFailure
 {
-    /// <summary>True for storage errors, network failures, timeouts and credential failures; false for bugs.</summary>
+    /// <summary>True for storage errors, network failures, timeouts, credential failures and a missing connection; false for bugs.</summary>
     public static bool Is(Exception exception) =>
         exception is RequestFailedException or AggregateException or IOException or TimeoutException or HttpRequestException
-            or OperationCanceledException or Azure.Identity.AuthenticationFailedException;
+            or OperationCanceledException or Azure.Identity.AuthenticationFailedException or StorageNotConfiguredException;
+
+    /// <summary>
+    /// <see cref="Is(Exception)"/>, except a cancellation the caller asked for: that one must propagate, while a cancellation
+    /// nobody asked for is the client's own timeout.
+    /// </summary>
+    public static bool Is(Exception exception, CancellationToken callerToken) =>
+        Is(exception) && !(exception is OperationCanceledException && callerToken.IsCancellationRequested);
 
     /// <summary>E.g. <c>answered 403 AuthorizationFailure</c> or <c>not reachable (HttpRequestException)</c>.</summary>
     public static string Describe(Exception exception)

@@ -136,7 +136,7 @@ public sealed class DeadLetterCommandsTests(AzuriteFixture azurite) : IDisposabl
     public async Task Replay_IncludeAmbiguous_ResendsWithTheClaimOverriddenAndWarnsOfDoubleCounting()
     {
         await using var rig = await DispatchRig.StartAsync(azurite);
-        var ambiguous = await PoisonQueueKit.SendDeadLetterAsync(rig, DeadLetterReplayRules.AmbiguousOutcome, route: "counter-increment");
+        var ambiguous = await PoisonQueueKit.SendDeadLetterAsync(rig, DeadLetterCodes.AmbiguousOutcome, route: "counter-increment");
 
         var refused = await Run("deadletter", "replay", "--connection", azurite.ConnectionString, "--queue", rig.Queue, "--all");
         var refusal = _error.ToString();

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BrazeFunctions.Core.Delivery;
@@ -261,14 +262,9 @@ public sealed class CoalescingTests(AzuriteFixture azurite)
         });
         rig.Braze.UsersTrackLimit = 1;
         rig.Braze.UsersTrackWindowSeconds = 2;
+        using var held = HeldMessages(rig);
         var first = rig.DispatchTogetherAsync(Enumerable.Range(0, 5).Select(i => rig.Envelope($"{{\"user_id\":\"first-{i}\"}}")));
-        var batcher = rig.Host.Get<DeliveryBatcher>();
-        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(10);
-        while (batcher.SubmittedItems < 5)
-        {
-            Assert.True(TimeProvider.System.GetUtcNow() < deadline, $"only {batcher.SubmittedItems} of 5 items reached the batcher");
-            await Task.Delay(10);
-        }
+        await WaitUntilAsync(held, m => m.Count(x => x.Value > 0) >= 5, "5 items handed to the batcher");
 
         var late = rig.DispatchTogetherAsync([rig.Envelope("{\"user_id\":\"late\"}")]);
 
@@ -318,8 +314,9 @@ public sealed class CoalescingTests(AzuriteFixture azurite)
     public async Task Shutdown_WithAHeldBatch_SendsItWhenBudgetAllows()
     {
         await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:BatchLinger"] = "00:00:05" });
+        using var held = HeldMessages(rig);
         var pending = rig.DispatchTogetherAsync([rig.Envelope("{\"user_id\":\"a\"}"), rig.Envelope("{\"user_id\":\"b\"}")]);
-        await WaitUntilSubmittedAsync(rig, 2);
+        await WaitUntilAsync(held, m => m.Sum(x => x.Value) >= 2, "2 items held by the batcher");
 
         await rig.Host.Get<DeliveryBatcher>().StopAsync(default);
         var results = await pending;
@@ -336,8 +333,9 @@ public sealed class CoalescingTests(AzuriteFixture azurite)
         rig.Braze.Script(new FakeAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", reset));
         var first = await rig.Dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope("{\"user_id\":\"x\",\"coalesce\":false}")), 1, default);
         Assert.Equal("rate_limit", first.Reason);
+        using var held = HeldMessages(rig);
         var pending = rig.DispatchTogetherAsync([rig.Envelope("{\"user_id\":\"a\"}"), rig.Envelope("{\"user_id\":\"b\"}")]);
-        await WaitUntilSubmittedAsync(rig, 2);
+        await WaitUntilAsync(held, m => m.Sum(x => x.Value) >= 2, "2 items held by the batcher");
 
         await rig.Host.Get<DeliveryBatcher>().StopAsync(default);
         var results = await pending;
@@ -392,13 +390,16 @@ public sealed class CoalescingTests(AzuriteFixture azurite)
         Assert.Equal(1, (await rig.Outbox.GetPropertiesAsync()).Value.ApproximateMessagesCount);
     }
 
-    private static async Task WaitUntilSubmittedAsync(DispatchRig rig, int count)
+    /// <summary>The batcher's relay.batch.held metric: +1 when a message is handed over, -1 when it has its report.</summary>
+    private static MetricCollector<long> HeldMessages(DispatchRig rig) =>
+        new(rig.Host.Get<IMeterFactory>(), RelayMetrics.MeterName, "relay.batch.held");
+
+    private static async Task WaitUntilAsync(MetricCollector<long> held, Func<IReadOnlyList<CollectedMeasurement<long>>, bool> reached, string what)
     {
-        var batcher = rig.Host.Get<DeliveryBatcher>();
         var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(10);
-        while (batcher.HeldItems < count)
+        while (!reached(held.GetMeasurementSnapshot()))
         {
-            Assert.True(TimeProvider.System.GetUtcNow() < deadline, $"only {batcher.HeldItems} of {count} items reached the batcher");
+            Assert.True(TimeProvider.System.GetUtcNow() < deadline, $"never reached: {what}");
             await Task.Delay(10);
         }
     }

@@ -120,7 +120,7 @@ public sealed class DeadLetterStoreTests(AzuriteFixture azurite)
         await using var rig = await DispatchRig.StartAsync(azurite);
         var first = await PoisonQueueKit.SendDeadLetterAsync(rig, "http_400");
         var second = await PoisonQueueKit.SendDeadLetterAsync(rig, "retries_exhausted");
-        await PoisonQueueKit.SendDeadLetterAsync(rig, DeadLetterReplayRules.AmbiguousOutcome);
+        await PoisonQueueKit.SendDeadLetterAsync(rig, DeadLetterCodes.AmbiguousOutcome);
         var store = rig.Host.Get<DeadLetterStore>();
         var ids = (await rig.Poison.PeekMessagesAsync(32)).Value.Select(m => m.MessageId).Order(StringComparer.Ordinal).ToList();
 
@@ -138,7 +138,7 @@ public sealed class DeadLetterStoreTests(AzuriteFixture azurite)
     public async Task Replay_AmbiguousOutcome_OnlyWithIncludeAmbiguousAndThenWithTheClaimOverridden()
     {
         await using var rig = await DispatchRig.StartAsync(azurite);
-        var ambiguous = await PoisonQueueKit.SendDeadLetterAsync(rig, DeadLetterReplayRules.AmbiguousOutcome);
+        var ambiguous = await PoisonQueueKit.SendDeadLetterAsync(rig, DeadLetterCodes.AmbiguousOutcome);
         var store = rig.Host.Get<DeadLetterStore>();
 
         var without = await store.ReplayAsync(DeadLetterFilter.All, new ReplayOptions(), null, default);

@@ -33,7 +33,7 @@ public sealed class DeadLetterSweeperTests(AzuriteFixture azurite)
         var entry = DeadLetterCodec.Parse(stored.Body.ToMemory());
         Assert.Equal(PoisonKind.DeadLetter, entry.Kind);
         Assert.Equal(crashed, entry.Envelope);
-        Assert.Equal(DeadLetterSweeper.HostPoison, entry.Reason!.Code);
+        Assert.Equal(DeadLetterCodes.HostPoison, entry.Reason!.Code);
         Assert.Equal((crashed.Id, crashed.Route, crashed.ReceivedAt, "default"), (entry.Reason.MessageId, entry.Reason.Route, entry.Reason.ReceivedAt!.Value, entry.Reason.Workspace));
         Assert.Contains("maxDequeueCount", entry.Reason.Detail, StringComparison.Ordinal);
         var measurement = Assert.Single(deadLettered.GetMeasurementSnapshot());
@@ -58,7 +58,7 @@ public sealed class DeadLetterSweeperTests(AzuriteFixture azurite)
         Assert.All(stored, m => Assert.Equal(9999, m.ExpiresOn!.Value.Year));
         var rewritten = stored.Select(m => DeadLetterCodec.Parse(m.Body.ToMemory())).Where(e => e.Kind == PoisonKind.DeadLetter).ToList();
         var raws = stored.Where(m => DeadLetterCodec.Parse(m.Body.ToMemory()).Kind == PoisonKind.DeadLetter).Select(m => RawMessage(m.Body)).ToList();
-        Assert.All(rewritten, e => Assert.Equal(DeadLetterSweeper.InvalidEnvelope, e.Reason!.Code));
+        Assert.All(rewritten, e => Assert.Equal(DeadLetterCodes.InvalidEnvelope, e.Reason!.Code));
         // Everything but the huge one fits with its reason; the huge one is kept byte for byte, now without expiry.
         Assert.Equal(new[] { sent["garbage"], sent["plain"], sent["truncated"], sent["wrong-kind"] }.Order(StringComparer.Ordinal), raws.Order(StringComparer.Ordinal));
         Assert.Contains(rewritten, e => e.Reason!.Detail!.Contains("'attempt' must be a number", StringComparison.Ordinal));

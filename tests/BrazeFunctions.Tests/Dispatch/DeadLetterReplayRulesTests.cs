@@ -31,7 +31,7 @@ public sealed class DeadLetterReplayRulesTests
     [Fact]
     public void Decide_AmbiguousOutcomeWithoutTheFlag_IsSkippedSayingHowToResend()
     {
-        var entry = new PoisonEntry(PoisonKind.DeadLetter, Envelope, Reason with { Code = DeadLetterReplayRules.AmbiguousOutcome }, null);
+        var entry = new PoisonEntry(PoisonKind.DeadLetter, Envelope, Reason with { Code = DeadLetterCodes.AmbiguousOutcome }, null);
 
         var decision = DeadLetterReplayRules.Decide(entry, new ReplayOptions(), Default, Now);
 
@@ -44,7 +44,7 @@ public sealed class DeadLetterReplayRulesTests
     [Fact]
     public void Decide_AmbiguousOutcomeWithTheFlag_ReplaysWithTheClaimOverridden()
     {
-        var entry = new PoisonEntry(PoisonKind.DeadLetter, Envelope, Reason with { Code = DeadLetterReplayRules.AmbiguousOutcome }, null);
+        var entry = new PoisonEntry(PoisonKind.DeadLetter, Envelope, Reason with { Code = DeadLetterCodes.AmbiguousOutcome }, null);
 
         var decision = DeadLetterReplayRules.Decide(entry, new ReplayOptions(IncludeAmbiguous: true), Default, Now);
 

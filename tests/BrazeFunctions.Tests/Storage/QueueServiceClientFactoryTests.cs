@@ -50,7 +50,7 @@ public sealed class QueueServiceClientFactoryTests
     [Fact]
     public void Create_NothingConfigured_FailsNamingTheSettings()
     {
-        var ex = Assert.Throws<InvalidOperationException>(() => Create([]));
+        var ex = Assert.Throws<StorageNotConfiguredException>(() => Create([]));
 
         Assert.Contains("'AzureWebJobsStorage'", ex.Message, StringComparison.Ordinal);
         Assert.Contains("AzureWebJobsStorage__queueServiceUri", ex.Message, StringComparison.Ordinal);

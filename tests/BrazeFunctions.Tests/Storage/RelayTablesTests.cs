@@ -31,7 +31,7 @@ public sealed class RelayTablesTests
     {
         var tables = Create([]);
 
-        var ex = Assert.Throws<InvalidOperationException>(() => tables.Service);
+        var ex = Assert.Throws<StorageNotConfiguredException>(() => tables.Service);
         Assert.Contains("AzureWebJobsStorage__tableServiceUri", ex.Message, StringComparison.Ordinal);
     }
 

@@ -48,6 +48,7 @@ public static class DispatchServiceCollectionExtensions
         services.TryAddSingleton<RateLimitPacer>();
         services.TryAddSingleton<DeliveryClaims>();
         services.TryAddSingleton<UsersTrackCaps>();
+        services.TryAddSingleton<MergeRules>();
         services.TryAddSingleton<BatchSender>();
         services.TryAddSingleton<DeliveryBatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryBatcher>());
@@ -59,7 +60,7 @@ public static class DispatchServiceCollectionExtensions
             sp.GetRequiredService<DeliveryEndings>(),
             sp.GetRequiredService<BrazeWorkspaces>(),
             sp.GetRequiredService<IOptions<DeliveryRetryOptions>>(),
-            sp.GetRequiredService<IOptions<CoalescingOptions>>(),
+            sp.GetRequiredService<MergeRules>(),
             sp.GetRequiredService<RelayMetrics>(),
             sp.GetRequiredService<ILogger<OutboxDispatcher>>()));
         // The dead-letter store, the poison sweep, the queue probe and the health checks.

@@ -40,13 +40,10 @@ internal static class AmbiguityPolicy
         }
 
         var attributes = body["attributes"] as JsonArray ?? [];
-        return attributes.OfType<JsonObject>().Any(a => a.Any(p => IsRelativeUpdate(p.Value)))
+        return attributes.OfType<JsonObject>().Any(a => a.Any(p => BrazeAttributeOperators.IsRelativeUpdate(p.Value)))
             ? AmbiguousOutcomePolicy.DeadLetter
             : AmbiguousOutcomePolicy.Retry;
     }
 
     private static bool HasItems(JsonNode? node) => node is JsonArray { Count: > 0 };
-
-    // inc, add, remove (and their $-forms for nested arrays) change a value relative to what is there.
-    private static bool IsRelativeUpdate(JsonNode? value) => value is JsonObject o && o.Any(p => p.Key is "inc" or "add" or "remove" or "$add" or "$remove" or "$update" || IsRelativeUpdate(p.Value));
 }

@@ -18,14 +18,14 @@ namespace BrazeFunctions.Core.Delivery;
 internal sealed class DeliveryBatcher : IHostedService, IDisposable
 {
     private readonly object _gate = new();
-    private readonly Dictionary<LaneKey, Batch> _open = [];
+    private readonly Dictionary<MergeGroup, Batch> _open = [];
     private readonly HashSet<Task> _running = [];
     private readonly Dictionary<PaceKey, TurnLine> _turns = [];
     private readonly CancellationTokenSource _stopWaiting = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly BatchSender _sender;
     private readonly RateLimitPacer _pacer;
-    private readonly UsersTrackCaps _caps;
+    private readonly MergeRules _rules;
     private readonly TimeProvider _time;
     private readonly IOptions<CoalescingOptions> _coalescing;
     private readonly IOptions<PacingOptions> _pacing;
@@ -33,11 +33,11 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
     private readonly ILogger<DeliveryBatcher> _logger;
     private bool _stopping;
 
-    public DeliveryBatcher(BatchSender sender, RateLimitPacer pacer, UsersTrackCaps caps, TimeProvider time, IOptions<CoalescingOptions> coalescing, IOptions<PacingOptions> pacing, RelayMetrics metrics, ILogger<DeliveryBatcher> logger)
+    public DeliveryBatcher(BatchSender sender, RateLimitPacer pacer, MergeRules rules, TimeProvider time, IOptions<CoalescingOptions> coalescing, IOptions<PacingOptions> pacing, RelayMetrics metrics, ILogger<DeliveryBatcher> logger)
     {
         _sender = sender;
         _pacer = pacer;
-        _caps = caps;
+        _rules = rules;
         _time = time;
         _coalescing = coalescing;
         _pacing = pacing;
@@ -57,17 +57,17 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
                 return new DeliveryReport.ShutDown();
             }
 
-            if (linger <= TimeSpan.Zero || item.Shape.Kind == MergeKind.None)
+            if (item.Shape.Kind == MergeKind.None)
             {
-                StartSending(new Batch(LaneKey.Of(item), item), "alone");
+                StartSending(new Batch(MergeRules.GroupOf(item), item), "alone");
             }
             else
             {
-                var lane = LaneKey.Of(item);
-                if (_open.TryGetValue(lane, out var open) && !open.TryAdd(item, Limits(item)))
+                var group = MergeRules.GroupOf(item);
+                if (_open.TryGetValue(group, out var open) && !open.TryAdd(item, _rules))
                 {
                     // The newcomer does not fit: the open batch is as full as it gets.
-                    _open.Remove(lane);
+                    _open.Remove(group);
                     if (!open.Sending)
                     {
                         StartSending(open, "full");
@@ -78,14 +78,14 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
 
                 if (open is null)
                 {
-                    open = new Batch(lane, item);
-                    _open[lane] = open;
+                    open = new Batch(group, item);
+                    _open[group] = open;
                     StartLinger(open, linger);
                 }
 
-                if (open.IsFull(Limits(item)))
+                if (open.IsFull(_rules))
                 {
-                    _open.Remove(lane);
+                    _open.Remove(group);
                     if (!open.Sending)
                     {
                         StartSending(open, "full");
@@ -137,8 +137,6 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
         _abort.Dispose();
     }
 
-    private (int Objects, int Recipients, int Bytes) Limits(DeliveryItem item) =>
-        (_caps.For(item.Workspace.Name), _caps.RecipientCap, _coalescing.Value.MaxRequestBytes);
 
     private void StartLinger(Batch batch, TimeSpan linger)
     {
@@ -201,9 +199,9 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
 
             lock (_gate)
             {
-                if (_open.TryGetValue(batch.Lane, out var open) && open == batch)
+                if (_open.TryGetValue(batch.Group, out var open) && open == batch)
                 {
-                    _open.Remove(batch.Lane);
+                    _open.Remove(batch.Group);
                 }
 
                 batch.Closed = true;
@@ -328,12 +326,6 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
         }
     }
 
-    /// <summary>Items merge only within a lane: one workspace, one endpoint, and for triggers one set of other fields.</summary>
-    private readonly record struct LaneKey(string Workspace, string Endpoint, MergeKind Kind, string Shape)
-    {
-        public static LaneKey Of(DeliveryItem item) => new(item.Workspace.Name, item.Endpoint, item.Shape.Kind, item.Shape.LaneKey);
-    }
-
     /// <summary>Batches waiting for one budget, in the order they started sending. Guarded by the batcher's lock.</summary>
     private sealed class TurnLine
     {
@@ -344,19 +336,15 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
     }
 
     /// <summary>Items waiting to be sent together. Guarded by the batcher's lock.</summary>
-    private sealed class Batch(LaneKey lane, DeliveryItem first)
+    private sealed class Batch(MergeGroup group, DeliveryItem first)
     {
-        private readonly HashSet<string> _recipients = new(first.Shape.RecipientIds, StringComparer.Ordinal);
+        private readonly MergeLoad _load = Loaded(first);
 
-        public LaneKey Lane { get; } = lane;
+        public MergeGroup Group { get; } = group;
 
         public DeliveryItem First { get; } = first;
 
         public List<DeliveryItem> Items { get; } = [first];
-
-        public int Objects { get; private set; } = first.Shape.Objects;
-
-        public int Bytes { get; private set; } = first.Shape.Bytes;
 
         /// <summary>Its send has started (it may still be waiting for budget, and still accept items).</summary>
         public bool Sending { get; set; }
@@ -364,23 +352,25 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
         /// <summary>Its items are taken: nothing joins any more.</summary>
         public bool Closed { get; set; }
 
-        public bool TryAdd(DeliveryItem item, (int Objects, int Recipients, int Bytes) limits)
+        public bool TryAdd(DeliveryItem item, MergeRules rules)
         {
-            var cap = Lane.Kind == MergeKind.Recipients ? limits.Recipients : limits.Objects;
-            if (Closed || Objects + item.Shape.Objects > cap || Bytes + item.Shape.Bytes > limits.Bytes
-                || item.Shape.RecipientIds.Any(_recipients.Contains))
+            if (Closed || !rules.Fits(_load, item))
             {
                 return false;
             }
 
             Items.Add(item);
-            Objects += item.Shape.Objects;
-            Bytes += item.Shape.Bytes;
-            _recipients.UnionWith(item.Shape.RecipientIds);
+            _load.Add(item);
             return true;
         }
 
-        public bool IsFull((int Objects, int Recipients, int Bytes) limits) =>
-            Objects >= (Lane.Kind == MergeKind.Recipients ? limits.Recipients : limits.Objects) || Bytes >= limits.Bytes;
+        public bool IsFull(MergeRules rules) => rules.IsFull(_load, First);
+
+        private static MergeLoad Loaded(DeliveryItem item)
+        {
+            var load = new MergeLoad();
+            load.Add(item);
+            return load;
+        }
     }
 }

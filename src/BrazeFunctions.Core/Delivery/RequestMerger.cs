@@ -21,10 +21,10 @@ internal enum MergeKind
 }
 
 /// <summary>
-/// What the merger knows about one rendered body: its kind, the lane key (bodies merge only within a lane), how many
+/// What the merger knows about one rendered body: its kind, its merge key (bodies merge only when their keys are equal), how many
 /// objects it contributes, its recipients' identities, and its size. <see cref="AloneBecause"/> says why it is sent alone.
 /// </summary>
-internal sealed record RequestShape(MergeKind Kind, string LaneKey, JsonObject Body, int Objects, IReadOnlyList<string> RecipientIds, int Bytes, string? AloneBecause);
+internal sealed record RequestShape(MergeKind Kind, string MergeKey, JsonObject Body, int Objects, IReadOnlyList<string> RecipientIds, int Bytes, string? AloneBecause);
 
 /// <summary>
 /// The coalescing rules, and the merged body with the map back from Braze's error indexes to the item that contributed
@@ -37,8 +37,6 @@ internal static class RequestMerger
 {
     private static readonly string[] TrackArrays = ["attributes", "events", "purchases"];
 
-    // Attribute operations Braze applies to one profile field; an object made only of these is not a nested attribute.
-    private static readonly HashSet<string> AttributeOperators = new(StringComparer.Ordinal) { "inc", "add", "remove", "$time" };
     private static readonly string[] RecipientIdentifiers = ["external_user_id", "user_alias", "email", "braze_id"];
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -219,14 +217,7 @@ internal static class RequestMerger
         return present.Count == 1 ? Canonical(new JsonObject { [present[0]] = recipient[present[0]]?.DeepClone() }) : null;
     }
 
-    private static bool HasNestedValue(JsonObject attributes) => attributes.Any(p => IsNested(p.Value, operatorAllowed: true));
-
-    private static bool IsNested(JsonNode? value, bool operatorAllowed) => value switch
-    {
-        JsonObject o => !(operatorAllowed && o.Count > 0 && o.All(p => AttributeOperators.Contains(p.Key) && !IsNested(p.Value, operatorAllowed: false))),
-        JsonArray a => a.Any(e => e is JsonObject or JsonArray),
-        _ => false,
-    };
+    private static bool HasNestedValue(JsonObject attributes) => attributes.Any(p => BrazeAttributeOperators.IsNestedValue(p.Value));
 
     /// <summary>JSON with object keys sorted at every level, so that equal values compare equal as strings.</summary>
     internal static string Canonical(JsonNode? node)

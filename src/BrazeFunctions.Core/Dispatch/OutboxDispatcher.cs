@@ -38,20 +38,20 @@ public sealed class OutboxDispatcher
     private readonly DeliveryEndings _endings;
     private readonly BrazeWorkspaces _workspaces;
     private readonly IOptions<DeliveryRetryOptions> _retry;
-    private readonly IOptions<CoalescingOptions> _coalescing;
+    private readonly MergeRules _merging;
     private readonly RelayMetrics _metrics;
     private readonly ILogger<OutboxDispatcher> _logger;
 
     internal OutboxDispatcher(
         IWebhookRenderer renderer, DeliveryBatcher batcher, DeliveryEndings endings, BrazeWorkspaces workspaces,
-        IOptions<DeliveryRetryOptions> retry, IOptions<CoalescingOptions> coalescing, RelayMetrics metrics, ILogger<OutboxDispatcher> logger)
+        IOptions<DeliveryRetryOptions> retry, MergeRules merging, RelayMetrics metrics, ILogger<OutboxDispatcher> logger)
     {
         _renderer = renderer;
         _batcher = batcher;
         _endings = endings;
         _workspaces = workspaces;
         _retry = retry;
-        _coalescing = coalescing;
+        _merging = merging;
         _metrics = metrics;
         _logger = logger;
     }
@@ -155,8 +155,8 @@ public sealed class OutboxDispatcher
 
     private DeliveryItem Prepare(WebhookEnvelope envelope, RenderOutcome.Rendered rendered)
     {
-        var coalesce = rendered.Coalesce && !envelope.SendAlone && _coalescing.Value.BatchLinger > TimeSpan.Zero;
-        var shape = RequestMerger.Analyze(rendered.Endpoint, rendered.BodyJson, coalesce);
+        var coalesce = _merging.MayWaitForCompany(rendered.Coalesce, envelope.SendAlone);
+        var shape = MergeRules.Shape(rendered.Endpoint, rendered.BodyJson, coalesce);
         var policy = AmbiguityPolicy.For(rendered.OnAmbiguous, rendered.Endpoint, shape.Body);
         var key = string.IsNullOrEmpty(rendered.IdempotencyKey) ? envelope.Id : rendered.IdempotencyKey;
         return new DeliveryItem(envelope, _workspaces.Get(rendered.Workspace), rendered.Endpoint, shape, key, policy, coalesce);

@@ -72,8 +72,8 @@ public sealed class RequestMergerTests
         var other = RequestMerger.Analyze(BrazeEndpoints.CanvasTriggerSend, "{\"canvas_id\":\"c\",\"context\":{\"a\":1,\"b\":3},\"recipients\":[{\"external_user_id\":\"u3\"}]}", coalesce: true);
 
         Assert.Equal(MergeKind.Recipients, a.Kind);
-        Assert.Equal(a.LaneKey, b.LaneKey);
-        Assert.NotEqual(a.LaneKey, other.LaneKey);
+        Assert.Equal(a.MergeKey, b.MergeKey);
+        Assert.NotEqual(a.MergeKey, other.MergeKey);
         Assert.Equal(["{\"external_user_id\":\"u1\"}"], a.RecipientIds);
     }
 

@@ -4,10 +4,8 @@ using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Idempotency;
 using BrazeFunctions.Core.Pacing;
-using BrazeFunctions.Core.Templates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace BrazeFunctions.Core;
@@ -54,15 +52,8 @@ public static class DispatchServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryBatcher>());
         services.TryAddSingleton<DeadLetterWriter>();
         services.TryAddSingleton<DeliveryEndings>();
-        services.TryAddSingleton(sp => new OutboxDispatcher(
-            sp.GetRequiredService<IWebhookRenderer>(),
-            sp.GetRequiredService<DeliveryBatcher>(),
-            sp.GetRequiredService<DeliveryEndings>(),
-            sp.GetRequiredService<BrazeWorkspaces>(),
-            sp.GetRequiredService<IOptions<DeliveryRetryOptions>>(),
-            sp.GetRequiredService<MergeRules>(),
-            sp.GetRequiredService<RelayMetrics>(),
-            sp.GetRequiredService<ILogger<OutboxDispatcher>>()));
+        services.TryAddSingleton<OutboxDispatcher>();
+        services.TryAddSingleton<IOutboxDispatcher>(sp => sp.GetRequiredService<OutboxDispatcher>());
         // The dead-letter store, the poison sweep, the queue probe and the health checks.
         services.AddRelayOperations();
         services.AddHostedService<TemplateWorkspaceCheck>();

@@ -5,8 +5,6 @@ using BrazeFunctions.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace BrazeFunctions.Core;
 
@@ -27,15 +25,8 @@ public static class RelayServiceCollectionExtensions
         services.TryAddSingleton<WebhookRequestValidator>();
         services.AddRelayIdempotency();
         services.TryAddSingleton<WebhookDeduplicator>();
-        services.TryAddSingleton(sp => new WebhookIngress(
-            sp.GetRequiredService<WebhookRequestValidator>(),
-            sp.GetRequiredService<WebhookDeduplicator>(),
-            sp.GetRequiredService<RelayQueues>(),
-            sp.GetRequiredService<IOptions<IngressOptions>>(),
-            sp.GetRequiredService<IOptions<OutboxOptions>>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<RelayMetrics>(),
-            sp.GetRequiredService<ILogger<WebhookIngress>>()));
+        services.TryAddSingleton<WebhookIngress>();
+        services.TryAddSingleton<IWebhookIngress>(sp => sp.GetRequiredService<WebhookIngress>());
         services.TryAddSingleton<QueueHealthProbe>();
         return services;
     }
@@ -52,7 +43,7 @@ public static class RelayServiceCollectionExtensions
         services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<RelayTables>();
         services.TryAddSingleton<IdempotencyStore>();
-        services.TryAddSingleton(sp => new IdempotencyTableCleanup(sp.GetRequiredService<IdempotencyStore>()));
+        services.TryAddSingleton<IIdempotencyTableCleanup, IdempotencyTableCleanup>();
         return services;
     }
 

@@ -11,7 +11,7 @@ namespace BrazeFunctions.Core.Braze;
 /// own (the delivery engine decides), every answer or failure returned as a <see cref="BrazeResponse"/> instead of an
 /// exception.
 /// </summary>
-public sealed class BrazeClient
+internal sealed class BrazeClient
 {
     internal const int MaxMessageLength = 500;
     private const int MaxResponseBytes = 256 * 1024;

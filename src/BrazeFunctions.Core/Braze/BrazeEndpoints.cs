@@ -1,7 +1,7 @@
 namespace BrazeFunctions.Core.Braze;
 
 /// <summary>The Braze REST paths a template may target.</summary>
-public static class BrazeEndpoints
+internal static class BrazeEndpoints
 {
     public const string UsersTrack = "/users/track";
     public const string CanvasTriggerSend = "/canvas/trigger/send";

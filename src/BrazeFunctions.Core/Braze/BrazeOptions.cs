@@ -123,7 +123,7 @@ public sealed partial class BrazeWorkspaces
 /// Checks every workspace: a valid name, an endpoint and a key, and an endpoint among Braze's documented REST hosts, so
 /// that a typo or a hostile setting cannot send an API key and webhook data anywhere else.
 /// </summary>
-internal sealed class BrazeOptionsValidator : IValidateOptions<BrazeOptions>
+public sealed class BrazeOptionsValidator : IValidateOptions<BrazeOptions>
 {
     internal static readonly IReadOnlySet<string> DocumentedHosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {

@@ -1,7 +1,7 @@
 namespace BrazeFunctions.Core.Braze;
 
 /// <summary>How a call to Braze ended, from the relay's point of view.</summary>
-public enum BrazeOutcomeKind
+internal enum BrazeOutcomeKind
 {
     /// <summary>2xx: Braze accepted the request (possibly with partial errors).</summary>
     Success,
@@ -17,13 +17,13 @@ public enum BrazeOutcomeKind
 }
 
 /// <summary>One item of Braze's <c>errors</c> array on a 2xx answer: data Braze skipped while processing the rest.</summary>
-public sealed record BrazePartialError(string Type, string? InputArray, int? Index);
+internal sealed record BrazePartialError(string Type, string? InputArray, int? Index);
 
 /// <summary>
 /// The answer to one request (or the transport failure instead of an answer). <see cref="Message"/> is Braze's own
 /// <c>message</c> text, cut to a safe length; the request body and the API key are never part of this record.
 /// </summary>
-public sealed record BrazeResponse(
+internal sealed record BrazeResponse(
     string Endpoint,
     int StatusCode,
     BrazeOutcomeKind Kind,

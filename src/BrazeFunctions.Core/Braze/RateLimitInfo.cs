@@ -9,7 +9,7 @@ namespace BrazeFunctions.Core.Braze;
 /// <c>Date</c>, which places the reset on Braze's clock. Header names are matched in any case, since HTTP/2 delivers them
 /// lower-case.
 /// </summary>
-public sealed record RateLimitInfo(long? Limit, long? Remaining, DateTimeOffset? Reset, TimeSpan? RetryAfter)
+internal sealed record RateLimitInfo(long? Limit, long? Remaining, DateTimeOffset? Reset, TimeSpan? RetryAfter)
 {
     public const string LimitHeader = "X-RateLimit-Limit";
     public const string RemainingHeader = "X-RateLimit-Remaining";

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace BrazeFunctions.Core.Delivery;
 
 /// <summary>How requests are merged into one Braze call (settings <c>Dispatch__*</c>).</summary>
-public sealed class CoalescingOptions
+internal sealed class CoalescingOptions
 {
     /// <summary>Bound to the <c>Dispatch</c> section, like the pacing and retry options: the setting names predate the split.</summary>
     public const string Section = "Dispatch";

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace BrazeFunctions.Core.Delivery;
 
 /// <summary>How a delivery is retried: in place, then on the relay's schedule, and how long a message may wait (settings <c>Dispatch__*</c>).</summary>
-public sealed class DeliveryRetryOptions
+internal sealed class DeliveryRetryOptions
 {
     /// <summary>Bound to the <c>Dispatch</c> section, like the pacing and coalescing options: the setting names predate the split.</summary>
     public const string Section = "Dispatch";

@@ -10,7 +10,7 @@ namespace BrazeFunctions.Core.Dispatch;
 public sealed record ReplayOptions(bool DryRun = false, bool IncludeAmbiguous = false, bool Force = false);
 
 /// <summary>What to do with one selected dead letter: replay this envelope, or skip it for this reason.</summary>
-public sealed record ReplayDecision(WebhookEnvelope? Envelope, string? Problem, bool Ambiguous)
+internal sealed record ReplayDecision(WebhookEnvelope? Envelope, string? Problem, bool Ambiguous)
 {
     public static ReplayDecision Skip(string problem, bool ambiguous = false) => new(null, problem, ambiguous);
 }
@@ -22,7 +22,7 @@ public sealed record ReplayDecision(WebhookEnvelope? Envelope, string? Problem, 
 /// replayed envelope starts a fresh expiry clock (<see cref="WebhookEnvelope.ReplayedAt"/>), keeps its original
 /// <see cref="WebhookEnvelope.ReceivedAt"/> and starts again at attempt 0.
 /// </summary>
-public static class DeadLetterReplayRules
+internal static class DeadLetterReplayRules
 {
     /// <summary>Decides one dead letter; <paramref name="workspaceOf"/> gives the workspace a route's template names now (null: no template).</summary>
     public static ReplayDecision Decide(PoisonEntry entry, ReplayOptions options, Func<string, string?> workspaceOf, DateTimeOffset now)

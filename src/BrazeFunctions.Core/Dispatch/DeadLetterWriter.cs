@@ -9,7 +9,7 @@ namespace BrazeFunctions.Core.Dispatch;
 /// The one writer of dead letters: envelope plus reason on the poison queue, never expiring. A reason too large for a
 /// queue message is shortened; an envelope too large for any reason goes bare (the host's shape) and the log keeps the reason.
 /// </summary>
-public sealed class DeadLetterWriter(RelayQueues queues, RelayMetrics metrics, ILogger<DeadLetterWriter> logger)
+internal sealed class DeadLetterWriter(RelayQueues queues, RelayMetrics metrics, ILogger<DeadLetterWriter> logger)
 {
     /// <summary>Dead letters leave the poison queue by replay or by an operator, never by a timer.</summary>
     public static readonly TimeSpan NeverExpires = TimeSpan.FromSeconds(-1);

@@ -31,7 +31,14 @@ public sealed record DispatchResult(DispatchOutcome Outcome, string? Reason = nu
 /// budget; longer waits become delayed messages. Exceptions escape only when storage itself fails, so the host's retry
 /// and poison queue stay a backstop for crashes.
 /// </summary>
-public sealed class OutboxDispatcher
+public interface IOutboxDispatcher
+{
+    /// <summary>Takes one outbox message (as the queue trigger hands it over) to its end; <paramref name="dequeueCount"/> is the queue's count.</summary>
+    Task<DispatchResult> DispatchAsync(string message, long dequeueCount, CancellationToken cancellationToken);
+}
+
+/// <inheritdoc cref="IOutboxDispatcher"/>
+internal sealed class OutboxDispatcher : IOutboxDispatcher
 {
     private readonly IWebhookRenderer _renderer;
     private readonly DeliveryBatcher _batcher;
@@ -42,7 +49,7 @@ public sealed class OutboxDispatcher
     private readonly RelayMetrics _metrics;
     private readonly ILogger<OutboxDispatcher> _logger;
 
-    internal OutboxDispatcher(
+    public OutboxDispatcher(
         IWebhookRenderer renderer, DeliveryBatcher batcher, DeliveryEndings endings, BrazeWorkspaces workspaces,
         IOptions<DeliveryRetryOptions> retry, MergeRules merging, RelayMetrics metrics, ILogger<OutboxDispatcher> logger)
     {

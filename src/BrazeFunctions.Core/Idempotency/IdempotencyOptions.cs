@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace BrazeFunctions.Core.Idempotency;
 
 /// <summary>How the relay keeps a delivery from reaching Braze twice (section <c>Idempotency</c>).</summary>
-public sealed class IdempotencyOptions
+internal sealed class IdempotencyOptions
 {
     public const string Section = "Idempotency";
 

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace BrazeFunctions.Core.Ingress;
 
 /// <summary>Settings of the webhook ingress (<c>POST /api/hooks/{route}</c>).</summary>
-public sealed class IngressOptions
+internal sealed class IngressOptions
 {
     public const string Section = "Ingress";
 

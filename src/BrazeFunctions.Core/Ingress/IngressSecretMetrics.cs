@@ -23,7 +23,7 @@ internal enum SecretMatch
 /// <c>relay.ingress.secret_matched{secret=current|next|none}</c>: during a rotation it shows when webhooks signed with the old
 /// secret have stopped (Braze retries carry the header they were rendered with), which is when the old one can go.
 /// </summary>
-public sealed class IngressSecretMetrics
+internal sealed class IngressSecretMetrics
 {
     private readonly Counter<long> _matched;
 

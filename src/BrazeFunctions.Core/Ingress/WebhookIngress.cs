@@ -1,7 +1,7 @@
-using BrazeFunctions.Core.Http;
 using System.Diagnostics;
 using Azure;
 using BrazeFunctions.Core.Diagnostics;
+using BrazeFunctions.Core.Http;
 using BrazeFunctions.Core.Idempotency;
 using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core.Storage;
@@ -16,7 +16,14 @@ namespace BrazeFunctions.Core.Ingress;
 /// acknowledged the message; when storage fails the caller gets 503 with <c>Retry-After</c>, which Braze retries. A webhook
 /// with an <c>Idempotency-Key</c> header is queued once: Braze's retries of it get the original message id.
 /// </summary>
-public sealed class WebhookIngress
+public interface IWebhookIngress
+{
+    /// <summary>Validates and queues the webhook posted to <paramref name="route"/>; the reply is 202 only once the message is durably queued.</summary>
+    Task<JsonReply> AcceptAsync(string route, HttpRequest request, CancellationToken cancellationToken);
+}
+
+/// <inheritdoc cref="IWebhookIngress"/>
+internal sealed class WebhookIngress : IWebhookIngress
 {
     private readonly WebhookRequestValidator validator;
     private readonly WebhookDeduplicator deduplicator;
@@ -27,7 +34,7 @@ public sealed class WebhookIngress
     private readonly RelayMetrics metrics;
     private readonly ILogger<WebhookIngress> logger;
 
-    internal WebhookIngress(
+    public WebhookIngress(
         WebhookRequestValidator validator,
         WebhookDeduplicator deduplicator,
         RelayQueues queues,

@@ -10,13 +10,13 @@ using Microsoft.Extensions.Options;
 namespace BrazeFunctions.Core.Ingress;
 
 /// <summary>A webhook that passed every check and is ready to be wrapped in an envelope.</summary>
-public sealed record ValidatedWebhook(string Route, string PayloadJson, int PayloadBytes, string? TraceParent, string? IdempotencyKey);
+internal sealed record ValidatedWebhook(string Route, string PayloadJson, int PayloadBytes, string? TraceParent, string? IdempotencyKey);
 
 /// <summary>
 /// Every rule a webhook must pass before it is queued, in the order a caller can fix them: secret, route, media type,
 /// size, JSON shape, headers. Each failure is an <see cref="JsonReply"/> whose message names the problem.
 /// </summary>
-public sealed partial class WebhookRequestValidator(IRouteCatalog routes, IOptions<IngressOptions> options, IngressSecretMetrics secretMetrics)
+internal sealed partial class WebhookRequestValidator(IRouteCatalog routes, IOptions<IngressOptions> options, IngressSecretMetrics secretMetrics)
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
     public const int MaxIdempotencyKeyLength = 200;

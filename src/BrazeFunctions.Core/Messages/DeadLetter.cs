@@ -54,7 +54,7 @@ public enum PoisonKind
 public sealed record PoisonEntry(PoisonKind Kind, WebhookEnvelope? Envelope, DeadLetterReason? Reason, string? Problem);
 
 /// <summary>The dead-letter message format: <c>{"kind":"relay.dead-letter","v":1,"reason":{...},"envelope":{...}}</c>.</summary>
-public static class DeadLetterCodec
+internal static class DeadLetterCodec
 {
     public const string Kind = "relay.dead-letter";
     public const int Version = 1;

@@ -6,7 +6,7 @@ namespace BrazeFunctions.Core.Messages;
 /// The reason codes of dead letters: <see cref="DeadLetterReason.Code"/>, the <c>reason</c> tag of
 /// <c>relay.deliveries.dead_lettered</c>, and what operators filter <c>deadletter</c> commands by.
 /// </summary>
-public static class DeadLetterCodes
+internal static class DeadLetterCodes
 {
     /// <summary>Braze may or may not have applied the request, and the template's policy does not allow a resend.</summary>
     public const string AmbiguousOutcome = "ambiguous_outcome";

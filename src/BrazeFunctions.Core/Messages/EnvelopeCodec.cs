@@ -8,7 +8,7 @@ namespace BrazeFunctions.Core.Messages;
 /// Writes and reads the queue message form of <see cref="WebhookEnvelope"/>. The payload is embedded as raw JSON, not
 /// as an escaped string, so the bytes Braze posted are the bytes on the queue and the message stays as small as possible.
 /// </summary>
-public static class EnvelopeCodec
+internal static class EnvelopeCodec
 {
     private static readonly JsonDocumentOptions ReadOptions = new() { MaxDepth = 128 };
 
@@ -209,7 +209,7 @@ public static class EnvelopeCodec
 }
 
 /// <summary>A queue message that is not a readable envelope.</summary>
-public sealed class EnvelopeFormatException : Exception
+internal sealed class EnvelopeFormatException : Exception
 {
     public EnvelopeFormatException()
     {

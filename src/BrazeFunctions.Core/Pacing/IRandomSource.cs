@@ -1,7 +1,7 @@
 namespace BrazeFunctions.Core.Pacing;
 
 /// <summary>Randomness for jitter, injected like time so that tests are deterministic.</summary>
-public interface IRandomSource
+internal interface IRandomSource
 {
     /// <summary>A number in [0, 1).</summary>
     double NextDouble();

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace BrazeFunctions.Core.Pacing;
 
 /// <summary>How the relay paces itself on Braze's rate limits and credential refusals (settings <c>Dispatch__*</c>).</summary>
-public sealed class PacingOptions
+internal sealed class PacingOptions
 {
     /// <summary>Bound to the <c>Dispatch</c> section, like the coalescing and retry options: the setting names predate the split.</summary>
     public const string Section = "Dispatch";

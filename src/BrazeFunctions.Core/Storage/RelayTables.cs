@@ -9,7 +9,7 @@ namespace BrazeFunctions.Core.Storage;
 /// same connection setting as the queues: a connection string, or identity-based settings with
 /// <c>AzureWebJobsStorage__tableServiceUri</c> (or <c>__accountName</c>).
 /// </summary>
-public sealed class RelayTables
+internal sealed class RelayTables
 {
     private readonly Lazy<TableServiceClient> _service;
 

@@ -66,4 +66,4 @@ internal sealed record StorageConnection(string? ConnectionString, Uri? ServiceU
 }
 
 /// <summary>No connection string and no identity-based settings for a storage connection: the message names what to set.</summary>
-public sealed class StorageNotConfiguredException(string message) : InvalidOperationException(message);
+internal sealed class StorageNotConfiguredException(string message) : InvalidOperationException(message);

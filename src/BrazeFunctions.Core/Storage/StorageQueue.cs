@@ -8,7 +8,7 @@ namespace BrazeFunctions.Core.Storage;
 /// The largest message the relay writes: Azure Storage caps a message at 64 KiB, and Base64 (the encoding the queue
 /// trigger expects) turns every 3 bytes into 4 characters.
 /// </summary>
-public static class QueueMessageLimits
+internal static class QueueMessageLimits
 {
     public const int MaxBytesBeforeBase64 = 64 * 1024 / 4 * 3;
 

@@ -1,7 +1,7 @@
 namespace BrazeFunctions.Core.Templates;
 
 /// <summary>The routes the ingress accepts: one per template in the catalog.</summary>
-public interface IRouteCatalog
+internal interface IRouteCatalog
 {
     /// <summary>Known routes, sorted, for the 404 message.</summary>
     IReadOnlyList<string> Routes { get; }

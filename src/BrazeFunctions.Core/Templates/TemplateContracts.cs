@@ -34,7 +34,7 @@ public abstract record RenderOutcome
 }
 
 /// <summary>Turns a queued webhook into the Braze request its route's template describes.</summary>
-public interface IWebhookRenderer
+internal interface IWebhookRenderer
 {
     RenderOutcome Render(WebhookEnvelope envelope);
 }

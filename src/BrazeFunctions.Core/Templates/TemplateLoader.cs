@@ -9,7 +9,7 @@ namespace BrazeFunctions.Core.Templates;
 /// Reads a <c>&lt;route&gt;.liquid</c> file: a front matter block between <c>---</c> lines (endpoint, description,
 /// optional idempotency_key) and the Liquid body. Every problem is reported with the file's own line and column.
 /// </summary>
-internal static partial class TemplateLoader
+public static partial class TemplateLoader
 {
     public const string Extension = ".liquid";
 

@@ -4,7 +4,7 @@ using Fluid;
 namespace BrazeFunctions.Core.Templates;
 
 /// <summary>One parsed route template: its target endpoint, its body and its optional idempotency key.</summary>
-internal sealed record WebhookTemplate(
+public sealed record WebhookTemplate(
     string Route,
     string Endpoint,
     string Description,
@@ -29,7 +29,7 @@ internal sealed record WebhookTemplate(
 }
 
 /// <summary>A template that cannot be loaded, with the position of the problem in the file (1-based).</summary>
-internal sealed class TemplateLoadException(string file, int line, int column, string problem)
+public sealed class TemplateLoadException(string file, int line, int column, string problem)
     : Exception($"{file}({line},{column}): {problem}")
 {
     public string File { get; } = file;
@@ -42,7 +42,7 @@ internal sealed class TemplateLoadException(string file, int line, int column, s
 }
 
 /// <summary>Start-up failure: one or more templates are broken; each is listed with file, line and column.</summary>
-internal sealed class TemplateCatalogException(string directory, IReadOnlyList<TemplateLoadException> errors, string? problem = null)
+public sealed class TemplateCatalogException(string directory, IReadOnlyList<TemplateLoadException> errors, string? problem = null)
     : Exception(problem ?? $"{errors.Count} template(s) in '{directory}' cannot be loaded:{Environment.NewLine}" +
         string.Join(Environment.NewLine, errors.Select(e => "  " + e.Message)))
 {

@@ -12,13 +12,13 @@ using Microsoft.Extensions.Options;
 namespace BrazeFunctions.Core.Templates;
 
 /// <summary>Facts about the webhook's receipt that templates can read as <c>message_id</c> and <c>received_at</c>.</summary>
-internal readonly record struct RenderFacts(string MessageId, DateTimeOffset ReceivedAt, string? IdempotencyKey);
+public readonly record struct RenderFacts(string MessageId, DateTimeOffset ReceivedAt, string? IdempotencyKey);
 
 /// <summary>
 /// Renders one template with one payload: a new <see cref="TemplateContext"/> per render, JSON-safe output, the Braze
 /// limits checked on the result. Never throws for a bad template or payload: every problem becomes an outcome.
 /// </summary>
-internal sealed class WebhookTemplateRenderer
+public sealed class WebhookTemplateRenderer
 {
     internal const string MissingKey = "relay.missing";
 

@@ -5,7 +5,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace BrazeFunctions.Functions;
 
 /// <summary>Delivers each outbox message to Braze. Outcomes (delivered, aborted, deferred, dead-lettered) are decided in Core.</summary>
-public sealed class OutboxDispatchFunction(OutboxDispatcher dispatcher)
+public sealed class OutboxDispatchFunction(IOutboxDispatcher dispatcher)
 {
     [Function("OutboxDispatch")]
     public async Task Run(

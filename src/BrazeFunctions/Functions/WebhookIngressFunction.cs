@@ -6,7 +6,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace BrazeFunctions.Functions;
 
 /// <summary><c>POST /api/hooks/{route}</c>: the URL pasted into a Braze webhook. Answers 202 once the webhook is queued.</summary>
-public sealed class WebhookIngressFunction(WebhookIngress ingress)
+public sealed class WebhookIngressFunction(IWebhookIngress ingress)
 {
     [Function("WebhookIngress")]
     public async Task<IActionResult> Run(

@@ -30,7 +30,7 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite)
             await tables.CreateTableIfNotExistsAsync(prefix + day);
         }
 
-        var dropped = await host.Get<IdempotencyTableCleanup>().RunAsync(default);
+        var dropped = await host.Get<IIdempotencyTableCleanup>().RunAsync(default);
 
         Assert.Equal([prefix + "20261101", prefix + "20261124"], dropped.Order(StringComparer.Ordinal));
         var left = new List<string>();

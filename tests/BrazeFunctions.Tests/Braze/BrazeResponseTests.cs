@@ -5,24 +5,24 @@ namespace BrazeFunctions.Tests.Braze;
 public sealed class BrazeResponseTests
 {
     [Theory]
-    [InlineData(200, BrazeOutcomeKind.Success)]
-    [InlineData(201, BrazeOutcomeKind.Success)]
-    [InlineData(202, BrazeOutcomeKind.Success)]
-    [InlineData(429, BrazeOutcomeKind.RateLimited)]
-    [InlineData(408, BrazeOutcomeKind.Transient)]
-    [InlineData(500, BrazeOutcomeKind.Transient)]
-    [InlineData(502, BrazeOutcomeKind.Transient)]
-    [InlineData(503, BrazeOutcomeKind.Transient)]
-    [InlineData(504, BrazeOutcomeKind.Transient)]
-    [InlineData(400, BrazeOutcomeKind.Permanent)]
-    [InlineData(401, BrazeOutcomeKind.Permanent)]
-    [InlineData(403, BrazeOutcomeKind.Permanent)]
-    [InlineData(404, BrazeOutcomeKind.Permanent)]
-    [InlineData(413, BrazeOutcomeKind.Permanent)]
-    [InlineData(301, BrazeOutcomeKind.Permanent)]
-    public void Classify_Status_GivesTheOutcome(int status, BrazeOutcomeKind expected)
+    [InlineData(200, nameof(BrazeOutcomeKind.Success))]
+    [InlineData(201, nameof(BrazeOutcomeKind.Success))]
+    [InlineData(202, nameof(BrazeOutcomeKind.Success))]
+    [InlineData(429, nameof(BrazeOutcomeKind.RateLimited))]
+    [InlineData(408, nameof(BrazeOutcomeKind.Transient))]
+    [InlineData(500, nameof(BrazeOutcomeKind.Transient))]
+    [InlineData(502, nameof(BrazeOutcomeKind.Transient))]
+    [InlineData(503, nameof(BrazeOutcomeKind.Transient))]
+    [InlineData(504, nameof(BrazeOutcomeKind.Transient))]
+    [InlineData(400, nameof(BrazeOutcomeKind.Permanent))]
+    [InlineData(401, nameof(BrazeOutcomeKind.Permanent))]
+    [InlineData(403, nameof(BrazeOutcomeKind.Permanent))]
+    [InlineData(404, nameof(BrazeOutcomeKind.Permanent))]
+    [InlineData(413, nameof(BrazeOutcomeKind.Permanent))]
+    [InlineData(301, nameof(BrazeOutcomeKind.Permanent))]
+    public void Classify_Status_GivesTheOutcome(int status, string expected)
     {
-        Assert.Equal(expected, BrazeResponse.Classify(status));
+        Assert.Equal(Enum.Parse<BrazeOutcomeKind>(expected), BrazeResponse.Classify(status));
     }
 
     [Theory]

@@ -52,7 +52,8 @@ internal static partial class CodeContract
             return false;
         }
 
-        var type = OptionTypes().FirstOrDefault(t => SectionOf(t) == parts[0]);
+        // Several option classes may bind one section (Dispatch: pacing, coalescing and retry options): take the one with the property.
+        var type = OptionTypes().FirstOrDefault(t => SectionOf(t) == parts[0] && t.GetProperty(parts[1], BindingFlags.Public | BindingFlags.Instance) is not null);
         var property = type?.GetProperty(parts[1], BindingFlags.Public | BindingFlags.Instance);
         if (type is null || property is null || !property.CanWrite)
         {

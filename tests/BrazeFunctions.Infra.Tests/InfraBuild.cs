@@ -67,7 +67,7 @@ public sealed partial class InfraBuild : IAsyncLifetime
         return output;
     }
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         var bicep = BicepCli.Locate();
         workDirectory = Directory.CreateTempSubdirectory("braze-infra-tests-");
@@ -110,10 +110,10 @@ public sealed partial class InfraBuild : IAsyncLifetime
         }
     }
 
-    public Task DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         workDirectory?.Delete(recursive: true);
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
     public static string FindRepositoryRoot()

@@ -38,7 +38,7 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
     public static string UnreachableConnectionString(int port) =>
         $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};QueueEndpoint=http://127.0.0.1:{port}/{AccountName};";
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         var executable = System.IO.Path.Combine(RepositoryRoot.Path, "node_modules", ".bin", "azurite");
         if (!File.Exists(executable))
@@ -82,7 +82,7 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
         await ready.Task.ConfigureAwait(false);
     }
 
-    public Task DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         if (_process is { HasExited: false })
         {
@@ -91,7 +91,7 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
         }
 
         _process?.Dispose();
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
     private void OnOutput(string? line, TaskCompletionSource ready)

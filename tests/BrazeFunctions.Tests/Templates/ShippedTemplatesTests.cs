@@ -39,7 +39,7 @@ public sealed class ShippedTemplatesTests
         var payloads = new TheoryData<string, string>();
         foreach (var row in RoutesWithAPayload())
         {
-            payloads.Add((string)row[0], (string)row[1]);
+            payloads.Add(row.Data.Item1, row.Data.Item2);
         }
 
         return payloads;

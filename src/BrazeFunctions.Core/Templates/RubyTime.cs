@@ -144,21 +144,41 @@ internal static class RubyTime
 
     private readonly record struct Conversion(string Text, char PadChar, int Width, bool Numeric);
 
-    private static Conversion? Directive(DateTimeOffset t, char c, int colons, int? width)
+    private static Conversion? Directive(DateTimeOffset t, char c, int colons, int? width) =>
+        DateDirective(t, c) ?? TimeDirective(t, c, colons, width) ?? CompositeDirective(t, c);
+
+    private static Conversion? DateDirective(DateTimeOffset t, char c)
     {
-        var culture = CultureInfo.InvariantCulture;
-        var hour12 = t.Hour % 12 == 0 ? 12 : t.Hour % 12;
+        var names = CultureInfo.InvariantCulture.DateTimeFormat;
         return c switch
         {
             'Y' => Number(t.Year, 1),
             'C' => Number(t.Year / 100, 2),
             'y' => Number(t.Year % 100, 2),
             'm' => Number(t.Month, 2),
-            'B' => Text(culture.DateTimeFormat.GetMonthName(t.Month)),
-            'b' or 'h' => Text(culture.DateTimeFormat.GetAbbreviatedMonthName(t.Month)),
+            'B' => Text(names.GetMonthName(t.Month)),
+            'b' or 'h' => Text(names.GetAbbreviatedMonthName(t.Month)),
             'd' => Number(t.Day, 2),
             'e' => Number(t.Day, 2, ' '),
             'j' => Number(t.DayOfYear, 3),
+            'A' => Text(names.GetDayName(t.DayOfWeek)),
+            'a' => Text(names.GetAbbreviatedDayName(t.DayOfWeek)),
+            'u' => Number(t.DayOfWeek == DayOfWeek.Sunday ? 7 : (int)t.DayOfWeek, 1),
+            'w' => Number((int)t.DayOfWeek, 1),
+            'G' => Number(ISOWeek.GetYear(t.DateTime), 4),
+            'g' => Number(ISOWeek.GetYear(t.DateTime) % 100, 2),
+            'V' => Number(ISOWeek.GetWeekOfYear(t.DateTime), 2),
+            'U' => Number((t.DayOfYear + 6 - (int)t.DayOfWeek) / 7, 2),
+            'W' => Number((t.DayOfYear + 6 - (((int)t.DayOfWeek + 6) % 7)) / 7, 2),
+            _ => null,
+        };
+    }
+
+    private static Conversion? TimeDirective(DateTimeOffset t, char c, int colons, int? width)
+    {
+        var hour12 = t.Hour % 12 == 0 ? 12 : t.Hour % 12;
+        return c switch
+        {
             'H' => Number(t.Hour, 2),
             'k' => Number(t.Hour, 2, ' '),
             'I' => Number(hour12, 2),
@@ -171,40 +191,36 @@ internal static class RubyTime
             'N' => Fraction(t, width ?? 9),
             'z' => Text(Offset(t.Offset, colons)),
             'Z' => Text(t.Offset == TimeSpan.Zero ? "UTC" : string.Empty),
-            'A' => Text(culture.DateTimeFormat.GetDayName(t.DayOfWeek)),
-            'a' => Text(culture.DateTimeFormat.GetAbbreviatedDayName(t.DayOfWeek)),
-            'u' => Number(t.DayOfWeek == DayOfWeek.Sunday ? 7 : (int)t.DayOfWeek, 1),
-            'w' => Number((int)t.DayOfWeek, 1),
-            'G' => Number(ISOWeek.GetYear(t.DateTime), 4),
-            'g' => Number(ISOWeek.GetYear(t.DateTime) % 100, 2),
-            'V' => Number(ISOWeek.GetWeekOfYear(t.DateTime), 2),
-            'U' => Number((t.DayOfYear + 6 - (int)t.DayOfWeek) / 7, 2),
-            'W' => Number((t.DayOfYear + 6 - (((int)t.DayOfWeek + 6) % 7)) / 7, 2),
             's' => Number(t.ToUnixTimeSeconds(), 1),
-            'n' => Text("\n"),
-            't' => Text("\t"),
-            '%' => Text("%"),
-            'c' => Text(Strftime(t, "%a %b %e %H:%M:%S %Y")),
-            'D' or 'x' => Text(Strftime(t, "%m/%d/%y")),
-            'F' => Text(Strftime(t, "%Y-%m-%d")),
-            'T' or 'X' => Text(Strftime(t, "%H:%M:%S")),
-            'R' => Text(Strftime(t, "%H:%M")),
-            'r' => Text(Strftime(t, "%I:%M:%S %p")),
-            '+' => Text(Strftime(t, "%a %b %e %H:%M:%S %Z %Y")),
             _ => null,
         };
+    }
 
-        static Conversion Number(long value, int digits, char pad = '0') =>
-            new(value.ToString(CultureInfo.InvariantCulture), pad, digits, Numeric: true);
+    private static Conversion? CompositeDirective(DateTimeOffset t, char c) => c switch
+    {
+        'n' => Text("\n"),
+        't' => Text("\t"),
+        '%' => Text("%"),
+        'c' => Text(Strftime(t, "%a %b %e %H:%M:%S %Y")),
+        'D' or 'x' => Text(Strftime(t, "%m/%d/%y")),
+        'F' => Text(Strftime(t, "%Y-%m-%d")),
+        'T' or 'X' => Text(Strftime(t, "%H:%M:%S")),
+        'R' => Text(Strftime(t, "%H:%M")),
+        'r' => Text(Strftime(t, "%I:%M:%S %p")),
+        '+' => Text(Strftime(t, "%a %b %e %H:%M:%S %Z %Y")),
+        _ => null,
+    };
 
-        static Conversion Text(string value) => new(value, ' ', 0, Numeric: false);
+    private static Conversion Number(long value, int digits, char pad = '0') =>
+        new(value.ToString(CultureInfo.InvariantCulture), pad, digits, Numeric: true);
 
-        static Conversion Fraction(DateTimeOffset t, int digits)
-        {
-            var nanos = (t.Ticks % TimeSpan.TicksPerSecond * 100).ToString("D9", CultureInfo.InvariantCulture);
-            var text = digits <= 9 ? nanos[..digits] : nanos + new string('0', digits - 9);
-            return new Conversion(text, '0', 0, Numeric: false);
-        }
+    private static Conversion Text(string value) => new(value, ' ', 0, Numeric: false);
+
+    private static Conversion Fraction(DateTimeOffset t, int digits)
+    {
+        var nanos = (t.Ticks % TimeSpan.TicksPerSecond * 100).ToString("D9", CultureInfo.InvariantCulture);
+        var text = digits <= 9 ? nanos[..digits] : nanos + new string('0', digits - 9);
+        return new Conversion(text, '0', 0, Numeric: false);
     }
 
     private static string Offset(TimeSpan offset, int colons)

@@ -43,92 +43,9 @@ public static partial class TemplateLoader
         }
 
         var lines = text.Split('\n');
-        if (lines.Length == 0 || lines[0].TrimEnd() != "---")
-        {
-            throw new TemplateLoadException(file, 1, 1, "the template must start with a front matter block: a '---' line, 'endpoint: /users/track', 'description: ...', and a closing '---' line");
-        }
-
-        var close = Array.FindIndex(lines, 1, l => l.TrimEnd() == "---");
-        if (close < 0)
-        {
-            throw new TemplateLoadException(file, 1, 1, "the front matter block opened on line 1 is not closed by a '---' line");
-        }
-
-        string? endpoint = null, description = null, idempotency = null;
-        var workspace = WebhookTemplate.DefaultWorkspace;
-        var coalesce = true;
-        AmbiguousOutcomePolicy? onAmbiguous = null;
-        int endpointLine = 0, endpointColumn = 0, keyLine = 0, keyColumn = 0;
-        for (var i = 1; i < close; i++)
-        {
-            var line = lines[i];
-            if (line.Trim().Length == 0 || line.TrimStart().StartsWith('#'))
-            {
-                continue;
-            }
-
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
-            if (colon <= 0)
-            {
-                throw new TemplateLoadException(file, i + 1, 1, "front matter lines have the form 'key: value'");
-            }
-
-            var key = line[..colon].Trim();
-            var valueColumn = colon + 2 + (line.Length - colon - 1 - line[(colon + 1)..].TrimStart().Length);
-            var value = Unquote(line[(colon + 1)..].Trim(), file, i + 1, valueColumn);
-            switch (key)
-            {
-                case "endpoint":
-                    (endpoint, endpointLine, endpointColumn) = (value, i + 1, valueColumn);
-                    break;
-                case "description":
-                    description = value;
-                    break;
-                case "idempotency_key":
-                    // Columns inside the key count from its first character, after an opening quote.
-                    (idempotency, keyLine, keyColumn) = (value, i + 1, valueColumn + (line[(valueColumn - 1)..].StartsWith('"') || line[(valueColumn - 1)..].StartsWith('\'') ? 1 : 0));
-                    break;
-                case "workspace":
-                    workspace = WorkspaceName().IsMatch(value)
-                        ? value
-                        : throw new TemplateLoadException(file, i + 1, valueColumn, $"workspace '{value}' is not a valid workspace name (a lower-case letter, then up to 23 lower-case letters or digits)");
-                    break;
-                case "coalesce":
-                    coalesce = value switch
-                    {
-                        "true" => true,
-                        "false" => false,
-                        _ => throw new TemplateLoadException(file, i + 1, valueColumn, $"coalesce must be true or false (got '{value}')"),
-                    };
-                    break;
-                case "on_ambiguous":
-                    onAmbiguous = value switch
-                    {
-                        "retry" => AmbiguousOutcomePolicy.Retry,
-                        "dead_letter" => AmbiguousOutcomePolicy.DeadLetter,
-                        _ => throw new TemplateLoadException(file, i + 1, valueColumn, $"on_ambiguous must be retry or dead_letter (got '{value}')"),
-                    };
-                    break;
-                default:
-                    throw new TemplateLoadException(file, i + 1, 1, $"unknown front matter key '{key}' (known: endpoint, description, idempotency_key, workspace, coalesce, on_ambiguous)");
-            }
-        }
-
-        if (string.IsNullOrEmpty(endpoint))
-        {
-            throw new TemplateLoadException(file, 1, 1, "the front matter has no 'endpoint' (the Braze REST path, e.g. /users/track)");
-        }
-
-        if (!BrazeEndpoints.Allowed.Contains(endpoint))
-        {
-            throw new TemplateLoadException(file, endpointLine, endpointColumn,
-                $"endpoint '{endpoint}' is not allowed; use one of {string.Join(", ", BrazeEndpoints.Allowed.Order(StringComparer.Ordinal))}");
-        }
-
-        if (string.IsNullOrWhiteSpace(description))
-        {
-            throw new TemplateLoadException(file, 1, 1, "the front matter has no 'description' (one line saying what the template does)");
-        }
+        var close = FrontMatterEnd(lines, file);
+        var front = FrontMatter.Read(lines, close, file);
+        front.Check(file);
 
         var bodyFirstLine = close + 2;
         var body = string.Join('\n', lines.Skip(close + 1));
@@ -138,22 +55,155 @@ public static partial class TemplateLoader
         }
 
         var bodyTemplate = Parse(body, file, (line, column) => (line + bodyFirstLine - 1, column));
-
-        IFluidTemplate? keyTemplate = null;
-        if (!string.IsNullOrWhiteSpace(idempotency))
+        return new WebhookTemplate(route, front.Endpoint!, front.Description!, file, bodyTemplate, ParseKey(front, file))
         {
-            var isTemplate = idempotency.Contains("{{", StringComparison.Ordinal) || idempotency.Contains("{%", StringComparison.Ordinal);
-            var source = isTemplate ? idempotency : "{{ " + idempotency + " }}";
-            var shift = isTemplate ? 0 : 3;
-            keyTemplate = Parse(source, file, (_, column) => (keyLine, keyColumn + Math.Max(0, column - 1 - shift)));
+            Workspace = front.Workspace,
+            Coalesce = front.Coalesce,
+            OnAmbiguous = front.OnAmbiguous,
+        };
+    }
+
+    /// <summary>The index of the line closing the front matter block that must open the file.</summary>
+    private static int FrontMatterEnd(string[] lines, string file)
+    {
+        if (lines.Length == 0 || lines[0].TrimEnd() != "---")
+        {
+            throw new TemplateLoadException(file, 1, 1, "the template must start with a front matter block: a '---' line, 'endpoint: /users/track', 'description: ...', and a closing '---' line");
         }
 
-        return new WebhookTemplate(route, endpoint, description, file, bodyTemplate, keyTemplate)
+        var close = Array.FindIndex(lines, 1, l => l.TrimEnd() == "---");
+        return close >= 0 ? close : throw new TemplateLoadException(file, 1, 1, "the front matter block opened on line 1 is not closed by a '---' line");
+    }
+
+    /// <summary>The idempotency key template: a bare expression is wrapped in <c>{{ }}</c>, and positions point into the front matter line.</summary>
+    private static IFluidTemplate? ParseKey(FrontMatter front, string file)
+    {
+        if (string.IsNullOrWhiteSpace(front.IdempotencyKey))
         {
-            Workspace = workspace,
-            Coalesce = coalesce,
-            OnAmbiguous = onAmbiguous,
-        };
+            return null;
+        }
+
+        var key = front.IdempotencyKey;
+        var isTemplate = key.Contains("{{", StringComparison.Ordinal) || key.Contains("{%", StringComparison.Ordinal);
+        var source = isTemplate ? key : "{{ " + key + " }}";
+        var shift = isTemplate ? 0 : 3;
+        return Parse(source, file, (_, column) => (front.KeyLine, front.KeyColumn + Math.Max(0, column - 1 - shift)));
+    }
+
+    /// <summary>The front matter's values, with the positions of those whose errors point into them.</summary>
+    private sealed class FrontMatter
+    {
+        private const string KnownKeys = "endpoint, description, idempotency_key, workspace, coalesce, on_ambiguous";
+
+        public string? Endpoint { get; private set; }
+
+        public int EndpointLine { get; private set; }
+
+        public int EndpointColumn { get; private set; }
+
+        public string? Description { get; private set; }
+
+        public string? IdempotencyKey { get; private set; }
+
+        public int KeyLine { get; private set; }
+
+        public int KeyColumn { get; private set; }
+
+        public string Workspace { get; private set; } = WebhookTemplate.DefaultWorkspace;
+
+        public bool Coalesce { get; private set; } = true;
+
+        public AmbiguousOutcomePolicy? OnAmbiguous { get; private set; }
+
+        public static FrontMatter Read(string[] lines, int close, string file)
+        {
+            var front = new FrontMatter();
+            for (var i = 1; i < close; i++)
+            {
+                var line = lines[i];
+                if (line.Trim().Length == 0 || line.TrimStart().StartsWith('#'))
+                {
+                    continue;
+                }
+
+                var colon = line.IndexOf(':', StringComparison.Ordinal);
+                if (colon <= 0)
+                {
+                    throw new TemplateLoadException(file, i + 1, 1, "front matter lines have the form 'key: value'");
+                }
+
+                var valueColumn = colon + 2 + (line.Length - colon - 1 - line[(colon + 1)..].TrimStart().Length);
+                var value = Unquote(line[(colon + 1)..].Trim(), file, i + 1, valueColumn);
+                front.Set(line[..colon].Trim(), value, new Position(file, line, i + 1, valueColumn));
+            }
+
+            return front;
+        }
+
+        public void Check(string file)
+        {
+            if (string.IsNullOrEmpty(Endpoint))
+            {
+                throw new TemplateLoadException(file, 1, 1, "the front matter has no 'endpoint' (the Braze REST path, e.g. /users/track)");
+            }
+
+            if (!BrazeEndpoints.Allowed.Contains(Endpoint))
+            {
+                throw new TemplateLoadException(file, EndpointLine, EndpointColumn,
+                    $"endpoint '{Endpoint}' is not allowed; use one of {string.Join(", ", BrazeEndpoints.Allowed.Order(StringComparer.Ordinal))}");
+            }
+
+            if (string.IsNullOrWhiteSpace(Description))
+            {
+                throw new TemplateLoadException(file, 1, 1, "the front matter has no 'description' (one line saying what the template does)");
+            }
+        }
+
+        private void Set(string key, string value, Position at)
+        {
+            switch (key)
+            {
+                case "endpoint":
+                    (Endpoint, EndpointLine, EndpointColumn) = (value, at.Line, at.Column);
+                    break;
+                case "description":
+                    Description = value;
+                    break;
+                case "idempotency_key":
+                    // Columns inside the key count from its first character, after an opening quote.
+                    (IdempotencyKey, KeyLine, KeyColumn) = (value, at.Line, at.Column + (at.Text[(at.Column - 1)..].StartsWith('"') || at.Text[(at.Column - 1)..].StartsWith('\'') ? 1 : 0));
+                    break;
+                case "workspace":
+                    Workspace = WorkspaceName().IsMatch(value)
+                        ? value
+                        : throw at.Error($"workspace '{value}' is not a valid workspace name (a lower-case letter, then up to 23 lower-case letters or digits)");
+                    break;
+                case "coalesce":
+                    Coalesce = value switch
+                    {
+                        "true" => true,
+                        "false" => false,
+                        _ => throw at.Error($"coalesce must be true or false (got '{value}')"),
+                    };
+                    break;
+                case "on_ambiguous":
+                    OnAmbiguous = value switch
+                    {
+                        "retry" => AmbiguousOutcomePolicy.Retry,
+                        "dead_letter" => AmbiguousOutcomePolicy.DeadLetter,
+                        _ => throw at.Error($"on_ambiguous must be retry or dead_letter (got '{value}')"),
+                    };
+                    break;
+                default:
+                    throw new TemplateLoadException(at.File, at.Line, 1, $"unknown front matter key '{key}' (known: {KnownKeys})");
+            }
+        }
+    }
+
+    /// <summary>Where a front matter value starts: its file, its line's text and number, and its column (1-based).</summary>
+    private readonly record struct Position(string File, string Text, int Line, int Column)
+    {
+        public TemplateLoadException Error(string problem) => new(File, Line, Column, problem);
     }
 
     private static IFluidTemplate Parse(string source, string file, Func<int, int, (int Line, int Column)> toFile)

@@ -53,7 +53,7 @@ public sealed class WebhookIngress
         if (rejection is not null)
         {
             Log.WebhookRejected(logger, rejection.StatusCode, rejection.Error ?? "unknown");
-            metrics.WebhookRejected(rejection.StatusCode);
+            metrics.WebhookRejected(rejection.StatusCode, rejection.Error ?? "unknown");
             return rejection;
         }
 
@@ -71,7 +71,7 @@ public sealed class WebhookIngress
         if (message.Length > QueueMessageLimits.MaxBytesBeforeBase64)
         {
             Log.WebhookRejected(logger, StatusCodes.Status413PayloadTooLarge, "envelope_too_large");
-            metrics.WebhookRejected(StatusCodes.Status413PayloadTooLarge);
+            metrics.WebhookRejected(StatusCodes.Status413PayloadTooLarge, "payload_too_large");
             return JsonReply.Problem(StatusCodes.Status413PayloadTooLarge, "payload_too_large",
                 $"The webhook does not fit a queue message once wrapped ({message.Length} of {QueueMessageLimits.MaxBytesBeforeBase64} bytes before Base64); send a smaller body.");
         }
@@ -84,7 +84,7 @@ public sealed class WebhookIngress
                 case IngressDecision.AlreadyQueued queued:
                     return JsonReply.Replayed(queued.OriginalMessageId, envelope.Route);
                 case IngressDecision.InProgress inProgress:
-                    metrics.WebhookRejected(StatusCodes.Status503ServiceUnavailable);
+                    metrics.WebhookRejected(StatusCodes.Status503ServiceUnavailable, "idempotency_key_in_progress");
                     return JsonReply.Problem(StatusCodes.Status503ServiceUnavailable, "idempotency_key_in_progress",
                         $"A webhook with the same Idempotency-Key is being queued right now; retry after {inProgress.RetryAfterSeconds} seconds.",
                         retryAfterSeconds: inProgress.RetryAfterSeconds);
@@ -103,7 +103,7 @@ public sealed class WebhookIngress
             await deduplicator.AbandonAsync(pending, envelope.Route, envelope.Id).ConfigureAwait(false);
             var retryAfter = ingressOptions.Value.StorageRetryAfterSeconds;
             Log.EnqueueFailed(logger, envelope.Id, envelope.Route, ex.GetType().Name, (ex as RequestFailedException)?.Status ?? 0, (ex as RequestFailedException)?.ErrorCode);
-            metrics.WebhookRejected(StatusCodes.Status503ServiceUnavailable);
+            metrics.WebhookRejected(StatusCodes.Status503ServiceUnavailable, "storage_unavailable");
             return JsonReply.Problem(StatusCodes.Status503ServiceUnavailable, "storage_unavailable",
                 $"The webhook could not be queued because storage is unavailable; retry after {retryAfter} seconds.", retryAfterSeconds: retryAfter);
         }

@@ -121,6 +121,12 @@ param queueOldestAgeAlertSeconds int = 3600
 @minValue(1)
 param ingressRejectedAlertThreshold int = 10
 
+@description('Object id of an operator (user, group or service principal) to give the queue and table data roles on the relay\'s storage account, so the CLI can trace webhooks and list, replay and purge dead letters with Microsoft Entra ID; empty grants nothing.')
+param operatorPrincipalId string = ''
+
+@description('Kind of the operator principal in operatorPrincipalId.')
+param operatorPrincipalType 'User' | 'Group' | 'ServicePrincipal' = 'User'
+
 @description('Turn on Key Vault purge protection (cannot be turned off again). Recommended for production.')
 param enableKeyVaultPurgeProtection bool = true
 
@@ -281,6 +287,18 @@ module roles 'modules/roles.bicep' = {
     storageAccountName: storageAccountName
     keyVaultName: keyVaultName
     appInsightsName: appInsightsName
+  }
+}
+
+module operatorAccess 'modules/operatoraccess.bicep' = if (!empty(operatorPrincipalId)) {
+  name: 'operator-access'
+  dependsOn: [
+    storage
+  ]
+  params: {
+    principalId: operatorPrincipalId
+    principalType: operatorPrincipalType
+    storageAccountName: storageAccountName
   }
 }
 

@@ -13,6 +13,7 @@ param location string
 
 // Braze's documented REST hosts, one per instance (there is no US-09). A literal union type, so a typo fails before the
 // deployment starts, for the single-workspace parameter and for every entry of brazeWorkspaces alike.
+@export()
 @description('REST endpoint of a Braze instance (Settings > APIs and Identifiers).')
 type brazeRestHost =
   | 'https://rest.iad-01.braze.com'
@@ -31,6 +32,7 @@ type brazeRestHost =
   | 'https://rest.jp-01.braze.com'
   | 'https://rest.kr-01.braze.com'
 
+@export()
 @description('A named Braze workspace. Its API key is given separately, in brazeWorkspaceApiKeys.')
 type brazeWorkspace = {
   @description('Name templates use in their front matter (workspace: <name>): ^[a-z][a-z0-9]{0,23}$, so it is valid in app settings, Key Vault secret names and .NET configuration keys alike.')
@@ -130,6 +132,15 @@ param operatorPrincipalType 'User' | 'Group' | 'ServicePrincipal' = 'User'
 @description('Turn on Key Vault purge protection (cannot be turned off again). Recommended for production.')
 param enableKeyVaultPurgeProtection bool = true
 
+// Purge protection keeps a deleted vault, and its name, for softDeleteRetentionInDays (90): `azd down` then `azd up` of the
+// same environment would ask for a vault whose name is still taken. These two are the ways out (docs/deploy.md).
+@description('Optional suffix of the Key Vault name (1-7 lower-case letters and digits): a new suffix gives the environment a new vault, which the deployment fills with the secrets again. Empty keeps the name kv-<token>.')
+@maxLength(7)
+param keyVaultNameSuffix string = ''
+
+@description('Recover the soft-deleted Key Vault of this name (createMode recover) instead of creating it. Set it for the one deployment after `azd down`, then clear it: a vault that is not in the deleted state cannot be recovered.')
+param keyVaultRecover bool = false
+
 @description('Application Insights availability test locations for GET /api/health.')
 param availabilityLocations array = [
   'emea-nl-ams-azr'
@@ -147,6 +158,9 @@ func isWorkspaceName(name string) bool =>
     i => !contains('abcdefghijklmnopqrstuvwxyz0123456789', substring(name, i, 1))
   ))
 
+func isLowerAlphanumeric(text string) bool =>
+  empty(filter(range(0, length(text)), i => !contains('abcdefghijklmnopqrstuvwxyz0123456789', substring(text, i, 1))))
+
 // The names the code uses: OutboxOptions.DefaultQueueName and its PoisonQueueName (queue name + "-poison"), which is
 // also where the Functions host moves a message after maxDequeueCount. The infra tests hold these in step.
 var outboxQueueName = 'braze-outbox'
@@ -161,7 +175,11 @@ var appName = 'func-${prefix}-${token}'
 // Names are computed here, not read from module outputs, so What-If can predict every resource id.
 // Storage names allow only lower-case letters and digits: 2 + at most 9 + 13 characters keeps the whole token.
 var storageAccountName = 'st${take(replace(replace(prefix, '-', ''), '_', ''), 9)}${token}'
-var keyVaultName = 'kv-${take(token, 13)}'
+var keyVaultName = empty(keyVaultNameSuffix)
+  ? 'kv-${take(token, 13)}'
+  : isLowerAlphanumeric(keyVaultNameSuffix)
+      ? 'kv-${take(token, 13)}-${keyVaultNameSuffix}'
+      : fail('keyVaultNameSuffix "${keyVaultNameSuffix}" must be 1-7 lower-case letters and digits (Key Vault names allow no more).')
 var appInsightsName = 'appi-${prefix}-${token}'
 
 // The workspace "default" comes either from the single-workspace parameters (Braze__RestEndpoint, Braze__ApiKey) or
@@ -244,6 +262,7 @@ module keyVault 'modules/keyvault.bicep' = {
     location: location
     tags: tags
     enablePurgeProtection: enableKeyVaultPurgeProtection
+    recoverSoftDeleted: keyVaultRecover
     softDeleteRetentionInDays: 90
     privateOnly: vnetEnabled
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceId

@@ -83,7 +83,7 @@ var logAlerts = [
     // Also sees what the Functions host moved by itself after a crash loop, and keeps firing until the queue is empty.
     suffix: 'poison-queue'
     displayName: 'Braze relay: messages on the poison queue'
-    description: '${poisonQueueName} holds at least one message (relay.queue.depth). Each one is a webhook that will not be delivered until it is replayed: list them with the CLI (deadletter list), fix the cause its reason names, then replay or delete them.'
+    description: '${poisonQueueName} holds at least one message (relay.queue.depth). Each one is a webhook that will not be delivered until it is replayed: list them with the CLI (deadletter list), fix the cause its reason names, then replay them (deadletter replay) or remove those that must not be delivered (deadletter purge).'
     severity: 2
     query: 'customMetrics\n| where name == "relay.queue.depth" and tostring(customDimensions.queue) == "${poisonQueueName}"\n| project timestamp, PoisonMessages = valueMax'
     aggregation: 'Maximum'

@@ -27,8 +27,8 @@ var operatorRoles = [
     roleDefinitionId: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   }
   {
-    // Storage Table Data Contributor: read the idempotency and outcome records (trace) and clear a delivery's record when a
-    // replay is forced.
+    // Storage Table Data Contributor: trace reads the relay's tables (the idempotency records); Contributor rather than
+    // Reader, so that a CLI command that records a replay or a purge there needs no new grant.
     area: 'tables'
     roleDefinitionId: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   }

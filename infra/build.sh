@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds every .bicep and .bicepparam under infra/ to ARM JSON (infra/out/, git-ignored) and lints each of them with
-# the Bicep CLI from NuGet (infra/tools/BicepTool.csproj). Fails on any error or warning: bicepconfig.json raises
+# the Bicep CLI from NuGet (infra/tools/BicepTool.csproj, the package for this OS and CPU). Runs on Linux x64 and arm64,
+# macOS (bash 3.2) and Windows through WSL or Git Bash. Fails on any error or warning: bicepconfig.json raises
 # the important linter rules to errors, and anything still printed as a warning fails here too.
 set -euo pipefail
 
@@ -12,15 +13,20 @@ out_dir="infra/out"
 
 echo "infra: restoring the Bicep CLI ($tool_project)"
 dotnet restore "$tool_project" --nologo --verbosity quiet
-package_dir="$(dotnet msbuild "$tool_project" -nologo -getProperty:PkgAzure_Bicep_CommandLine_linux-x64)"
-bicep="$package_dir/tools/bicep"
-if [[ ! -f "$bicep" ]]; then
-  echo "infra: the Bicep CLI is not at '$bicep'; check the Azure.Bicep.CommandLine.linux-x64 package." >&2
+# infra/tools/BicepCli.props picks Azure.Bicep.CommandLine.<rid> for this machine and names its binary.
+bicep_rid="$(dotnet msbuild "$tool_project" -nologo -getProperty:BicepCliRid | tr -d '\r')"
+bicep="$(dotnet msbuild "$tool_project" -nologo -getProperty:BicepCliPath | tr -d '\r')"
+# Git Bash and Cygwin run Windows' dotnet, which answers with a Windows path.
+if command -v cygpath >/dev/null 2>&1 && [ -n "$bicep" ]; then
+  bicep="$(cygpath -u "$bicep")"
+fi
+if [ -z "$bicep" ] || [ ! -f "$bicep" ]; then
+  echo "infra: the Bicep CLI for '${bicep_rid:-this platform}' is not at '$bicep'; check infra/tools/BicepCli.props." >&2
   exit 1
 fi
 # NuGet does not keep the execute bit of a package's files on every platform.
 chmod +x "$bicep"
-echo "infra: $("$bicep" --version)"
+echo "infra: $("$bicep" --version) ($bicep_rid)"
 
 rm -rf "$out_dir"
 mkdir -p "$out_dir"
@@ -35,9 +41,16 @@ run() {
   fi
 }
 
-mapfile -t bicep_files < <(find infra -path "$out_dir" -prune -o -type f -name '*.bicep' -print | sort)
-mapfile -t param_files < <(find infra -path "$out_dir" -prune -o -type f -name '*.bicepparam' -print | sort)
-if [[ ${#bicep_files[@]} -eq 0 ]]; then
+# Plain while-read loops (no mapfile, no associative arrays): macOS ships bash 3.2. Paths under infra/ hold no newline.
+bicep_files=()
+while IFS= read -r file; do
+  bicep_files+=("$file")
+done < <(find infra -path "$out_dir" -prune -o -type f -name '*.bicep' -print | sort)
+param_files=()
+while IFS= read -r file; do
+  param_files+=("$file")
+done < <(find infra -path "$out_dir" -prune -o -type f -name '*.bicepparam' -print | sort)
+if [ ${#bicep_files[@]} -eq 0 ]; then
   echo "infra: no .bicep file found under infra/" >&2
   exit 1
 fi
@@ -48,7 +61,7 @@ run "$bicep" build --pattern 'infra/**/*.bicep' --outdir "$out_dir"
 echo "infra: lint ${#bicep_files[@]} Bicep file(s)"
 run "$bicep" lint --pattern 'infra/**/*.bicep'
 
-for file in "${param_files[@]}"; do
+for file in ${param_files[@]+"${param_files[@]}"}; do
   relative="${file#infra/}"
   target="$out_dir/${relative%.bicepparam}.parameters.json"
   mkdir -p "$(dirname "$target")"
@@ -56,22 +69,23 @@ for file in "${param_files[@]}"; do
   # Secrets read by readEnvironmentVariable() must never land in build output, even a git-ignored one.
   run env -u BRAZE_API_KEY -u RELAY_INGRESS_SECRET -u RELAY_INGRESS_NEXT_SECRET -u RELAY_BRAZE_WORKSPACE_API_KEYS "$bicep" build-params "$file" --outfile "$target"
 done
-if [[ ${#param_files[@]} -gt 0 ]]; then
+if [ ${#param_files[@]} -gt 0 ]; then
   echo "infra: lint ${#param_files[@]} parameters file(s)"
   run "$bicep" lint --pattern 'infra/**/*.bicepparam'
 fi
 
 for file in "${bicep_files[@]}"; do
   relative="${file#infra/}"
-  if [[ ! -s "$out_dir/${relative%.bicep}.json" ]]; then
+  if [ ! -s "$out_dir/${relative%.bicep}.json" ]; then
     echo "infra: $file was not compiled to $out_dir/${relative%.bicep}.json" >&2
     failed=1
   fi
 done
 
 cat "$log"
-diagnostics="$(grep -Eic '\b(warning|error)\b' "$log" || true)"
-if [[ "$failed" -ne 0 || "$diagnostics" -ne 0 ]]; then
+# Whole words without \b, which BSD grep (macOS) does not promise.
+diagnostics="$(grep -Eic '(^|[^[:alnum:]_])(warning|error)([^[:alnum:]_]|$)' "$log" || true)"
+if [ "$failed" -ne 0 ] || [ "$diagnostics" -ne 0 ]; then
   echo "infra: FAILED: $diagnostics diagnostic(s) (errors or warnings) above; the infrastructure must build and lint clean." >&2
   exit 1
 fi

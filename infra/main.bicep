@@ -13,6 +13,7 @@ param location string
 
 // Braze's documented REST hosts, one per instance (there is no US-09). A literal union type, so a typo fails before the
 // deployment starts, for the single-workspace parameter and for every entry of brazeWorkspaces alike.
+@export()
 @description('REST endpoint of a Braze instance (Settings > APIs and Identifiers).')
 type brazeRestHost =
   | 'https://rest.iad-01.braze.com'
@@ -31,6 +32,7 @@ type brazeRestHost =
   | 'https://rest.jp-01.braze.com'
   | 'https://rest.kr-01.braze.com'
 
+@export()
 @description('A named Braze workspace. Its API key is given separately, in brazeWorkspaceApiKeys.')
 type brazeWorkspace = {
   @description('Name templates use in their front matter (workspace: <name>): ^[a-z][a-z0-9]{0,23}$, so it is valid in app settings, Key Vault secret names and .NET configuration keys alike.')
@@ -73,9 +75,9 @@ param ingressHeaderName string = 'X-Relay-Secret'
 
 // Why 20, not the platform's 100: the rate limit belongs to the Braze workspace, not to an instance, so instances beyond
 // what one outbox queue can feed only wait for budget (billed) and read the shared pacing record. One Storage queue
-// serves about 2,000 messages/s; an instance with host.json's batchSize + newBatchThreshold in flight (about 100
-// messages, each held for the linger plus one Braze round trip of 0.2-1 s) moves roughly 100-500 messages/s, so about
-// 4-20 instances already drain the queue at its ceiling. Queue-length scaling would otherwise add instances for every
+// serves about 2,000 messages/s; an instance with host.json's batchSize + newBatchThreshold in flight (32 + 150 = 182
+// messages, each held for the linger plus one Braze round trip, 0.3-1.1 s) moves roughly 150-600 messages/s, so about
+// 4-12 instances already drain the queue at its ceiling. Queue-length scaling would otherwise add instances for every
 // backlog of a campaign burst. The cap applies per Flex scale group: the queue trigger and the HTTP ingress each get it.
 @description('Most instances each Flex Consumption scale group (the queue trigger, the HTTP ingress, each timer) scales out to. See docs/deploy.md before raising it.')
 @minValue(1)
@@ -121,8 +123,23 @@ param queueOldestAgeAlertSeconds int = 3600
 @minValue(1)
 param ingressRejectedAlertThreshold int = 10
 
+@description('Object id of an operator (user, group or service principal) to give the queue and table data roles on the relay\'s storage account, so the CLI can trace webhooks and list, replay and purge dead letters with Microsoft Entra ID; empty grants nothing.')
+param operatorPrincipalId string = ''
+
+@description('Kind of the operator principal in operatorPrincipalId.')
+param operatorPrincipalType 'User' | 'Group' | 'ServicePrincipal' = 'User'
+
 @description('Turn on Key Vault purge protection (cannot be turned off again). Recommended for production.')
 param enableKeyVaultPurgeProtection bool = true
+
+// Purge protection keeps a deleted vault, and its name, for softDeleteRetentionInDays (90): `azd down` then `azd up` of the
+// same environment would ask for a vault whose name is still taken. These two are the ways out (docs/deploy.md).
+@description('Optional suffix of the Key Vault name (1-7 lower-case letters and digits): a new suffix gives the environment a new vault, which the deployment fills with the secrets again. Empty keeps the name kv-<token>.')
+@maxLength(7)
+param keyVaultNameSuffix string = ''
+
+@description('Recover the soft-deleted Key Vault of this name (createMode recover) instead of creating it. Set it for the one deployment after `azd down`, then clear it: a vault that is not in the deleted state cannot be recovered.')
+param keyVaultRecover bool = false
 
 @description('Application Insights availability test locations for GET /api/health.')
 param availabilityLocations array = [
@@ -141,6 +158,9 @@ func isWorkspaceName(name string) bool =>
     i => !contains('abcdefghijklmnopqrstuvwxyz0123456789', substring(name, i, 1))
   ))
 
+func isLowerAlphanumeric(text string) bool =>
+  empty(filter(range(0, length(text)), i => !contains('abcdefghijklmnopqrstuvwxyz0123456789', substring(text, i, 1))))
+
 // The names the code uses: OutboxOptions.DefaultQueueName and its PoisonQueueName (queue name + "-poison"), which is
 // also where the Functions host moves a message after maxDequeueCount. The infra tests hold these in step.
 var outboxQueueName = 'braze-outbox'
@@ -155,7 +175,11 @@ var appName = 'func-${prefix}-${token}'
 // Names are computed here, not read from module outputs, so What-If can predict every resource id.
 // Storage names allow only lower-case letters and digits: 2 + at most 9 + 13 characters keeps the whole token.
 var storageAccountName = 'st${take(replace(replace(prefix, '-', ''), '_', ''), 9)}${token}'
-var keyVaultName = 'kv-${take(token, 13)}'
+var keyVaultName = empty(keyVaultNameSuffix)
+  ? 'kv-${take(token, 13)}'
+  : isLowerAlphanumeric(keyVaultNameSuffix)
+      ? 'kv-${take(token, 13)}-${keyVaultNameSuffix}'
+      : fail('keyVaultNameSuffix "${keyVaultNameSuffix}" must be 1-7 lower-case letters and digits (Key Vault names allow no more).')
 var appInsightsName = 'appi-${prefix}-${token}'
 
 // The workspace "default" comes either from the single-workspace parameters (Braze__RestEndpoint, Braze__ApiKey) or
@@ -238,6 +262,7 @@ module keyVault 'modules/keyvault.bicep' = {
     location: location
     tags: tags
     enablePurgeProtection: enableKeyVaultPurgeProtection
+    recoverSoftDeleted: keyVaultRecover
     softDeleteRetentionInDays: 90
     privateOnly: vnetEnabled
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
@@ -281,6 +306,18 @@ module roles 'modules/roles.bicep' = {
     storageAccountName: storageAccountName
     keyVaultName: keyVaultName
     appInsightsName: appInsightsName
+  }
+}
+
+module operatorAccess 'modules/operatoraccess.bicep' = if (!empty(operatorPrincipalId)) {
+  name: 'operator-access'
+  dependsOn: [
+    storage
+  ]
+  params: {
+    principalId: operatorPrincipalId
+    principalType: operatorPrincipalType
+    storageAccountName: storageAccountName
   }
 }
 

@@ -44,3 +44,12 @@ param queueDepthAlertThreshold = int(readEnvironmentVariable('RELAY_QUEUE_DEPTH_
 param queueOldestAgeAlertSeconds = int(readEnvironmentVariable('RELAY_QUEUE_AGE_ALERT_SECONDS', '3600'))
 param ingressRejectedAlertThreshold = int(readEnvironmentVariable('RELAY_INGRESS_4XX_ALERT_THRESHOLD', '10'))
 param enableKeyVaultPurgeProtection = bool(readEnvironmentVariable('RELAY_KEY_VAULT_PURGE_PROTECTION', 'true'))
+// After `azd down` of a vault with purge protection, its name stays taken for 90 days: either recover it once
+// (RELAY_KEY_VAULT_RECOVER=true, then back to false) or give the environment a new vault (RELAY_KEY_VAULT_NAME_SUFFIX).
+param keyVaultRecover = bool(readEnvironmentVariable('RELAY_KEY_VAULT_RECOVER', 'false'))
+param keyVaultNameSuffix = readEnvironmentVariable('RELAY_KEY_VAULT_NAME_SUFFIX', '')
+// An operator (user, group or service principal) to give the queue and table data roles for the CLI, e.g.
+//   azd env set RELAY_OPERATOR_PRINCIPAL_ID "$(az ad signed-in-user show --query id -o tsv)"
+// or a group's object id with RELAY_OPERATOR_PRINCIPAL_TYPE=Group. Empty grants nothing.
+param operatorPrincipalId = readEnvironmentVariable('RELAY_OPERATOR_PRINCIPAL_ID', '')
+param operatorPrincipalType = readEnvironmentVariable('RELAY_OPERATOR_PRINCIPAL_TYPE', 'User')

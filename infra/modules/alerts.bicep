@@ -83,7 +83,7 @@ var logAlerts = [
     // Also sees what the Functions host moved by itself after a crash loop, and keeps firing until the queue is empty.
     suffix: 'poison-queue'
     displayName: 'Braze relay: messages on the poison queue'
-    description: '${poisonQueueName} holds at least one message (relay.queue.depth). Each one is a webhook that will not be delivered until it is replayed: list them with the CLI (deadletter list), fix the cause its reason names, then replay or delete them.'
+    description: '${poisonQueueName} holds at least one message (relay.queue.depth). Each one is a webhook that will not be delivered until it is replayed: list them with the CLI (deadletter list), fix the cause its reason names, then replay them (deadletter replay) or remove those that must not be delivered (deadletter purge).'
     severity: 2
     query: 'customMetrics\n| where name == "relay.queue.depth" and tostring(customDimensions.queue) == "${poisonQueueName}"\n| project timestamp, PoisonMessages = valueMax'
     aggregation: 'Maximum'
@@ -141,11 +141,14 @@ var logAlerts = [
     periods: 1
   }
   {
+    // Every 503 the ingress answers is counted by relay.webhooks.rejected with its error code, so the requests side
+    // leaves 503 out and the metric side leaves out idempotency_key_in_progress: that 503 only asks Braze's retry of a
+    // webhook being queued right now to come back in a few seconds, and the retry gets the original message id.
     suffix: 'ingress-failures'
     displayName: 'Braze relay: ingress failures'
-    description: 'POST /api/hooks/{route} answered 5xx (requests of function WebhookIngress) or could not queue a webhook (relay.webhooks.rejected with status 503). Braze retries these for a while, then drops them: check storage and the function app.'
+    description: 'POST /api/hooks/{route} answered 5xx (requests of function WebhookIngress other than 503) or could not queue a webhook (relay.webhooks.rejected with status 503, by error code; idempotency_key_in_progress is left out because it is not a failure). Braze retries these for a while, then drops them: check storage and the function app.'
     severity: 1
-    query: 'union\n    (requests\n    | where name == "WebhookIngress" and toint(resultCode) >= 500\n    | project timestamp, source = "http_5xx", Failures = todouble(itemCount)),\n    (customMetrics\n    | where name == "relay.webhooks.rejected" and tostring(customDimensions.status) == "503"\n    | project timestamp, source = "storage_unavailable", Failures = valueSum)'
+    query: 'union\n    (requests\n    | where name == "WebhookIngress" and toint(resultCode) >= 500 and toint(resultCode) != 503\n    | project timestamp, source = "http_5xx", Failures = todouble(itemCount)),\n    (customMetrics\n    | where name == "relay.webhooks.rejected" and tostring(customDimensions.status) == "503"\n    | extend error = tostring(customDimensions.error)\n    | where error != "idempotency_key_in_progress"\n    | project timestamp, source = iff(isempty(error), "http_503", error), Failures = valueSum)'
     aggregation: 'Total'
     measure: 'Failures'
     dimensions: ['source']

@@ -89,7 +89,11 @@ var workspaceSettings = flatten(map(brazeWorkspaces, workspace => [
 ]))
 
 // With an allow-list, the main site answers only those ranges and Application Insights' availability tests (which
-// call GET /api/health); the SCM site (deployments) keeps its own, unrestricted rules. parseCidr() refuses a malformed
+// call GET /api/health); the SCM site (deployments) keeps its own, unrestricted rules. An access-restriction rule matches
+// the caller's source (CIDR, service tag or subnet) and at most four headers (X-Forwarded-Host, X-Forwarded-For,
+// X-Azure-FDID, X-FD-HealthProbe): Azure has no path or method condition, so the service-tag rule opens every path to the
+// availability ranges, which all Application Insights customers share. The app keeps it to /api/health: that is its only
+// anonymous function; every other path needs the function key (docs/deploy.md, "Restrict the ingress to Braze"). parseCidr() refuses a malformed
 // range before anything is deployed and normalises host bits (203.0.113.7/24 becomes 203.0.113.0/24).
 var restrictIngress = !empty(ingressAllowedCidrs)
 var ingressRules = [
@@ -103,7 +107,7 @@ var ingressRules = [
 ]
 var availabilityTestRule = {
   name: 'availability-tests'
-  description: 'Application Insights availability tests (GET /api/health)'
+  description: 'Application Insights availability tests (GET /api/health); Azure rules have no path condition, so it reaches every path, and only /api/health answers without the function key'
   tag: 'ServiceTag'
   ipAddress: 'ApplicationInsightsAvailability'
   action: 'Allow'

@@ -17,6 +17,9 @@ param tags object
 @description('Purge protection cannot be turned off again once on; leave it off for short-lived test environments.')
 param enablePurgeProtection bool
 
+@description('Recover the soft-deleted vault of this name instead of creating a new one.')
+param recoverSoftDeleted bool
+
 @description('Days a deleted vault or secret can be recovered.')
 @minValue(7)
 @maxValue(90)
@@ -62,6 +65,9 @@ resource vault 'Microsoft.KeyVault/vaults@2026-05-15' = {
   tags: tags
   properties: {
     tenantId: tenant().tenantId
+    // With purge protection a deleted vault keeps its name for the retention period; recovering it brings it (and its
+    // secrets, which this deployment then updates) back under the same name. Left out otherwise: "default" is implied.
+    createMode: recoverSoftDeleted ? 'recover' : null
     sku: {
       family: 'A'
       name: 'standard'

@@ -4,8 +4,9 @@ using System.Reflection;
 namespace BrazeFunctions.Infra.Tests;
 
 /// <summary>
-/// The Bicep CLI from the Azure.Bicep.CommandLine.linux-x64 package, the same binary infra/build.sh runs. The project
-/// file bakes the package folder into the assembly (AssemblyMetadata "BicepCli"), so no PATH lookup is involved.
+/// The Bicep CLI from the Azure.Bicep.CommandLine.&lt;rid&gt; package for this machine (infra/tools/BicepCli.props), the same
+/// binary infra/build.sh runs. The project file bakes its path into the assembly (AssemblyMetadata "BicepCli"), so no PATH
+/// lookup is involved.
 /// </summary>
 internal sealed class BicepCli
 {
@@ -22,7 +23,7 @@ internal sealed class BicepCli
         if (string.IsNullOrEmpty(path) || !File.Exists(path))
         {
             throw new InvalidOperationException(
-                $"The Bicep CLI is not at '{path}'. Restore tests/BrazeFunctions.Infra.Tests (package Azure.Bicep.CommandLine.linux-x64).");
+                $"The Bicep CLI is not at '{path}'. Restore tests/BrazeFunctions.Infra.Tests (infra/tools/BicepCli.props picks the Azure.Bicep.CommandLine package for this OS and CPU).");
         }
 
         // NuGet does not keep the execute bit of a package's files on every platform.

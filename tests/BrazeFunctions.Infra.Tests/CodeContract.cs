@@ -91,6 +91,12 @@ internal static partial class CodeContract
         Directory.EnumerateFiles(Path.Combine(root, "src", "BrazeFunctions", "Functions"), "*.cs")
             .ToDictionary(f => Path.GetFileName(f), File.ReadAllText, StringComparer.Ordinal);
 
+    /// <summary>Every source file of src/BrazeFunctions.Core, wherever its folder puts it.</summary>
+    public static IEnumerable<string> CoreSources(string root) =>
+        Directory.EnumerateFiles(Path.Combine(root, "src", "BrazeFunctions.Core"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
+
     public static HashSet<string> PublishedInstruments()
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();

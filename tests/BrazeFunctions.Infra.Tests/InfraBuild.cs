@@ -13,6 +13,12 @@ public sealed partial class InfraBuild : IAsyncLifetime
     /// <summary>The scenario name of infra/main.bicepparam, snapshotted with <see cref="MainParametersEnvironment"/>.</summary>
     public const string MainParameters = "main";
 
+    /// <summary>
+    /// The scenario name of infra/subscription.bicepparam (the azd entry), snapshotted at subscription scope with
+    /// <see cref="MainParametersEnvironment"/>.
+    /// </summary>
+    public const string SubscriptionParameters = "subscription";
+
     // Ids the snapshot needs to name resources; any well-formed values do.
     private const string SubscriptionId = "00000000-0000-0000-0000-000000000001";
     private const string ResourceGroup = "rg-relay-tests";
@@ -33,6 +39,7 @@ public sealed partial class InfraBuild : IAsyncLifetime
     private readonly Dictionary<string, (DeploymentSnapshot? Snapshot, string Output)> scenarios = new(StringComparer.Ordinal);
     private DirectoryInfo? workDirectory;
     private CompiledTemplate? template;
+    private CompiledTemplate? subscriptionTemplate;
     private string? buildOutput;
     private JsonObject? parameters;
 
@@ -40,6 +47,12 @@ public sealed partial class InfraBuild : IAsyncLifetime
 
     /// <summary>infra/main.bicep compiled to ARM JSON by this run.</summary>
     internal CompiledTemplate Template => template ?? throw new InvalidOperationException("The template was not built.");
+
+    /// <summary>infra/subscription.bicep (the azd entry) compiled to ARM JSON by this run.</summary>
+    internal CompiledTemplate SubscriptionTemplate => subscriptionTemplate ?? throw new InvalidOperationException("The subscription template was not built.");
+
+    /// <summary>Environment variables infra/subscription.bicepparam reads, by the parameter they feed.</summary>
+    internal IReadOnlyDictionary<string, string> SubscriptionEnvironmentVariablesByParameter { get; private set; } = new Dictionary<string, string>();
 
     /// <summary>Everything `bicep build` printed: errors and linter diagnostics (bicepconfig.json applies).</summary>
     internal string BuildOutput => buildOutput ?? string.Empty;
@@ -73,11 +86,16 @@ public sealed partial class InfraBuild : IAsyncLifetime
         workDirectory = Directory.CreateTempSubdirectory("braze-infra-tests-");
         var infra = Path.Combine(RepositoryRoot, "infra");
         var mainParameters = Path.Combine(infra, "main.bicepparam");
+        var subscriptionParameters = Path.Combine(infra, "subscription.bicepparam");
         EnvironmentVariablesByParameter = ReadEnvironmentVariables(File.ReadAllText(mainParameters));
+        SubscriptionEnvironmentVariablesByParameter = ReadEnvironmentVariables(File.ReadAllText(subscriptionParameters));
         // Nothing from the shell that runs the tests may change what is built.
-        var clean = EnvironmentVariablesByParameter.Values.ToDictionary(v => v, _ => (string?)null, StringComparer.Ordinal);
+        var clean = EnvironmentVariablesByParameter.Values.Concat(SubscriptionEnvironmentVariablesByParameter.Values)
+            .Distinct(StringComparer.Ordinal)
+            .ToDictionary(v => v, _ => (string?)null, StringComparer.Ordinal);
 
         var build = bicep.RunAsync(["build", Path.Combine(infra, "main.bicep"), "--outfile", Path.Combine(workDirectory.FullName, "main.json")], workDirectory.FullName, clean);
+        var buildSubscription = bicep.RunAsync(["build", Path.Combine(infra, "subscription.bicep"), "--outfile", Path.Combine(workDirectory.FullName, "subscription.json")], workDirectory.FullName, clean);
         var buildParams = bicep.RunAsync(["build-params", mainParameters, "--outfile", Path.Combine(workDirectory.FullName, "main.parameters.json")], workDirectory.FullName, clean);
 
         var mainEnvironment = new Dictionary<string, string?>(clean, StringComparer.Ordinal);
@@ -89,6 +107,7 @@ public sealed partial class InfraBuild : IAsyncLifetime
         var runs = new List<Task<(string Name, DeploymentSnapshot? Snapshot, string Output)>>
         {
             SnapshotAsync(bicep, MainParameters, mainParameters, mainEnvironment),
+            SnapshotAsync(bicep, SubscriptionParameters, subscriptionParameters, mainEnvironment, "subscription.bicep"),
         };
         foreach (var file in Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "Scenarios"), "*.bicepparam"))
         {
@@ -99,6 +118,10 @@ public sealed partial class InfraBuild : IAsyncLifetime
         buildOutput = built.Output;
         Assert.True(built.ExitCode == 0, $"bicep build infra/main.bicep failed:\n{built.Output}");
         template = new CompiledTemplate(ParseObject(Path.Combine(workDirectory.FullName, "main.json")));
+
+        var builtSubscription = await buildSubscription.ConfigureAwait(false);
+        Assert.True(builtSubscription.ExitCode == 0, $"bicep build infra/subscription.bicep failed:\n{builtSubscription.Output}");
+        subscriptionTemplate = new CompiledTemplate(ParseObject(Path.Combine(workDirectory.FullName, "subscription.json")));
 
         var builtParams = await buildParams.ConfigureAwait(false);
         Assert.True(builtParams.ExitCode == 0, $"bicep build-params infra/main.bicepparam failed:\n{builtParams.Output}");
@@ -134,19 +157,23 @@ public sealed partial class InfraBuild : IAsyncLifetime
         EnvironmentParameter().Matches(bicepParam).ToDictionary(m => m.Groups["param"].Value, m => m.Groups["variable"].Value, StringComparer.Ordinal);
 
     private async Task<(string Name, DeploymentSnapshot? Snapshot, string Output)> SnapshotAsync(
-        BicepCli bicep, string name, string parametersFile, IReadOnlyDictionary<string, string?> environment)
+        BicepCli bicep, string name, string parametersFile, IReadOnlyDictionary<string, string?> environment, string templateFile = "main.bicep")
     {
         // The snapshot is written beside its parameters file, so the file is copied out of the repository first, its
         // `using` pointed back at infra/main.bicep (Bicep accepts only relative paths there).
         var folder = Directory.CreateDirectory(Path.Combine(workDirectory!.FullName, name)).FullName;
-        var relative = Path.GetRelativePath(folder, Path.Combine(RepositoryRoot, "infra", "main.bicep")).Replace('\\', '/');
+        var relative = Path.GetRelativePath(folder, Path.Combine(RepositoryRoot, "infra", templateFile)).Replace('\\', '/');
         var copy = Path.Combine(folder, $"{name}.bicepparam");
         await File.WriteAllTextAsync(copy, UsingLine().Replace(await File.ReadAllTextAsync(parametersFile).ConfigureAwait(false), $"using '{relative}'", 1)).ConfigureAwait(false);
 
-        var run = await bicep.RunAsync(
-            ["snapshot", copy, "--mode", "overwrite", "--subscription-id", SubscriptionId, "--resource-group", ResourceGroup, "--location", "westeurope"],
-            folder,
-            environment).ConfigureAwait(false);
+        // A subscription-scoped entry creates its own resource group: only the resource-group-scoped template gets one here.
+        List<string> arguments = ["snapshot", copy, "--mode", "overwrite", "--subscription-id", SubscriptionId, "--location", "westeurope"];
+        if (templateFile == "main.bicep")
+        {
+            arguments.AddRange(["--resource-group", ResourceGroup]);
+        }
+
+        var run = await bicep.RunAsync(arguments, folder, environment).ConfigureAwait(false);
         var output = Path.Combine(folder, $"{name}.snapshot.json");
         return run.ExitCode == 0 && File.Exists(output)
             ? (name, new DeploymentSnapshot(await File.ReadAllTextAsync(output).ConfigureAwait(false)), run.Output)

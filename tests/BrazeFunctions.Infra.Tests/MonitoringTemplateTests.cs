@@ -26,7 +26,7 @@ public sealed partial class MonitoringTemplateTests(InfraBuild build)
 
     private static readonly HashSet<string> ContractTags = new(StringComparer.Ordinal)
     {
-        "route", "status", "endpoint", "reason", "type", "workspace", "queue", "family", "outcome", "operation", "result", "stage", "policy",
+        "route", "status", "endpoint", "reason", "type", "workspace", "queue", "family", "outcome", "operation", "result", "stage", "policy", "error",
     };
 
     [Fact]
@@ -137,6 +137,32 @@ public sealed partial class MonitoringTemplateTests(InfraBuild build)
     }
 
     [Fact]
+    public void IngressFailureAlert_MainParameters_LeavesOutIdempotencyKeyInProgress()
+    {
+        var rules = AlertRules(build.Snapshot(InfraBuild.MainParameters));
+        var failures = Assert.Single(rules, r => r.Name.EndsWith("-ingress-failures", StringComparison.Ordinal));
+        var (requests, metric) = SplitUnion(failures.Query);
+
+        // The requests side counts 5xx other than 503: every 503 the ingress answers is counted by the metric with its error code.
+        Assert.Contains("toint(resultCode) >= 500", requests, StringComparison.Ordinal);
+        Assert.Contains("toint(resultCode) != 503", requests, StringComparison.Ordinal);
+        // The metric side reads the error tag and drops exactly the harmless 503; storage_unavailable still fires.
+        Assert.Contains("\"relay.webhooks.rejected\"", metric, StringComparison.Ordinal);
+        Assert.Contains("tostring(customDimensions.status) == \"503\"", metric, StringComparison.Ordinal);
+        Assert.Contains("error = tostring(customDimensions.error)", metric, StringComparison.Ordinal);
+        Assert.Matches(@"\| where error != ""idempotency_key_in_progress""\n", metric);
+        Assert.DoesNotContain("storage_unavailable", failures.Query, StringComparison.Ordinal);
+        Assert.Equal(("Total", "GreaterThan", 0d, 1), (failures.Aggregation, failures.Operator, failures.Threshold, failures.FailingPeriods));
+        Assert.Equal(["source"], failures.Dimensions);
+
+        // The code spells the error codes the query names: the ingress answers them and tags the metric with them.
+        var ingress = CodeContract.CoreSources(build.RepositoryRoot).Single(f => f.EndsWith("WebhookIngress.cs", StringComparison.Ordinal));
+        var text = File.ReadAllText(ingress);
+        Assert.Contains("metrics.WebhookRejected(StatusCodes.Status503ServiceUnavailable, \"idempotency_key_in_progress\")", text, StringComparison.Ordinal);
+        Assert.Contains("metrics.WebhookRejected(StatusCodes.Status503ServiceUnavailable, \"storage_unavailable\")", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AlertThresholds_TwoWorkspacesPrivate_FollowTheirParameters()
     {
         var rules = AlertRules(build.Snapshot("two-workspaces-private"));
@@ -177,6 +203,15 @@ public sealed partial class MonitoringTemplateTests(InfraBuild build)
         Assert.Contains($"/{routePrefix}/{healthRoute}", outputs["HEALTH_URL"]?["value"]?.ToString(), StringComparison.Ordinal);
         Assert.NotNull(outputs["AZURE_FUNCTION_APP_NAME"]);
         Assert.NotNull(outputs["APPLICATIONINSIGHTS_RESOURCE_ID"]);
+    }
+
+    /// <summary>The two branches of a <c>union (a), (b)</c> query, split at the closing parenthesis of the first.</summary>
+    private static (string First, string Second) SplitUnion(string query)
+    {
+        Assert.StartsWith("union", query, StringComparison.Ordinal);
+        var split = query.IndexOf("),", StringComparison.Ordinal);
+        Assert.True(split > 0, $"Not a union of two queries: {query}");
+        return (query[..split], query[(split + 2)..]);
     }
 
     private static JsonNode Workbook(DeploymentSnapshot snapshot)

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace BrazeFunctions.Infra.Tests;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace BrazeFunctions.Infra.Tests;
 /// diagnostic settings to Log Analytics, and the ingress allow-list on the main site.
 /// </summary>
 [Collection(InfraCollection.Name)]
-public sealed class NetworkTemplateTests(InfraBuild build)
+public sealed partial class NetworkTemplateTests(InfraBuild build)
 {
     private static readonly string[] PrivateGroups = ["blob", "queue", "table", "vault"];
 
@@ -130,6 +132,45 @@ public sealed class NetworkTemplateTests(InfraBuild build)
         Assert.Null(siteConfig["scmIpSecurityRestrictions"]);
         Assert.Null(siteConfig["scmIpSecurityRestrictionsDefaultAction"]);
     }
+
+    /// <summary>
+    /// Azure's access restrictions match a caller's source (CIDR, service tag or subnet), optionally narrowed by four HTTP
+    /// headers (X-Forwarded-Host, X-Forwarded-For, X-Azure-FDID, X-FD-HealthProbe); no rule can name a path or a method.
+    /// The ApplicationInsightsAvailability rule, which every Application Insights customer's tests share, therefore opens
+    /// the whole main site to those ranges. What keeps it to GET /api/health is the app: that is the only anonymous
+    /// function, so any other path needs the function key (or is 404). This test holds both halves of that argument.
+    /// </summary>
+    [Fact]
+    public void AvailabilityRule_TwoWorkspacesPrivate_OpensOnlyTheAnonymousHealthCheckWithoutAKey()
+    {
+        var snapshot = build.Snapshot("two-workspaces-private");
+        var rules = snapshot.Single("Microsoft.Web/sites").Properties!["siteConfig"]!["ipSecurityRestrictions"]!.AsArray();
+        var availability = Assert.Single(rules, r => r!["tag"]?.GetValue<string>() == "ServiceTag")!.AsObject();
+
+        // Everything Azure lets a rule say, and nothing that would widen it: one service tag, allow, no subnet, no headers.
+        Assert.Equal(
+            ["action", "description", "ipAddress", "name", "priority", "tag"],
+            availability.Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal("ApplicationInsightsAvailability", availability["ipAddress"]?.GetValue<string>());
+        Assert.Contains("reaches every path", availability["description"]?.GetValue<string>(), StringComparison.Ordinal);
+
+        // The availability test calls the anonymous health check and nothing else.
+        var probe = snapshot.Single("Microsoft.Insights/webtests").Properties!["Request"]!;
+        Assert.Equal("GET", probe["HttpVerb"]?.GetValue<string>());
+        Assert.StartsWith("[format('https://{0}/api/health', ", probe["RequestUrl"]?.GetValue<string>(), StringComparison.Ordinal);
+
+        // The app: exactly one anonymous HTTP function, GET health; every other HTTP function needs the function key.
+        var triggers = CodeContract.FunctionSources(build.RepositoryRoot).Values
+            .SelectMany(source => HttpTrigger().Matches(source))
+            .Select(m => (Level: m.Groups["level"].Value, Methods: m.Groups["methods"].Value, Route: m.Groups["route"].Value))
+            .ToList();
+        Assert.Equal(("Anonymous", "\"get\"", "health"), Assert.Single(triggers, t => t.Level != "Function"));
+        Assert.True(triggers.Count >= 3, $"Expected the ingress, health and health details triggers, found {triggers.Count}.");
+        Assert.Contains(triggers, t => t.Route == "hooks/{route}" && t.Level == "Function");
+    }
+
+    [GeneratedRegex(@"\[HttpTrigger\(AuthorizationLevel\.(?<level>\w+),\s*(?<methods>""[^)]*?""),\s*Route\s*=\s*""(?<route>[^""]+)""\)\]")]
+    private static partial Regex HttpTrigger();
 
     [Fact]
     public void IngressAllowList_MainParameters_LeavesTheIngressOpen()

@@ -40,7 +40,7 @@ public sealed class RelayMetrics
         ArgumentNullException.ThrowIfNull(meterFactory);
         Meter = meterFactory.Create(MeterName);
         _received = Meter.CreateCounter<long>("relay.webhooks.received", "{webhook}", "Webhooks accepted by the ingress and queued.");
-        _rejected = Meter.CreateCounter<long>("relay.webhooks.rejected", "{webhook}", "Webhooks the ingress refused, by HTTP status.");
+        _rejected = Meter.CreateCounter<long>("relay.webhooks.rejected", "{webhook}", "Webhooks the ingress refused, by HTTP status and error code (the answer's error field).");
         _delivered = Meter.CreateCounter<long>("relay.deliveries.delivered", "{message}", "Messages Braze accepted (2xx).");
         _rateLimited = Meter.CreateCounter<long>("relay.deliveries.rate_limited", "{response}", "429 answers from Braze.");
         _deferred = Meter.CreateCounter<long>("relay.deliveries.deferred", "{message}", "Messages re-enqueued with a visibility delay, by reason.");
@@ -70,7 +70,11 @@ public sealed class RelayMetrics
 
     public void WebhookReceived(string route) => _received.Add(1, Tag("route", route));
 
-    public void WebhookRejected(int statusCode) => _rejected.Add(1, Tag("status", statusCode));
+    /// <summary>
+    /// One refused webhook. The error code tells apart answers that share a status: a 503 <c>storage_unavailable</c> is a
+    /// failure the alerts page on, a 503 <c>idempotency_key_in_progress</c> only asks Braze's retry to come back later.
+    /// </summary>
+    public void WebhookRejected(int statusCode, string error) => _rejected.Add(1, Tag("status", statusCode), Tag("error", error));
 
     public void Delivered(string route, string workspace, string endpoint) =>
         _delivered.Add(1, Tag("route", route), Tag("workspace", workspace), Tag("endpoint", endpoint));

@@ -61,7 +61,7 @@ internal sealed class WebhookIngress : IWebhookIngress
         if (rejection is not null)
         {
             Log.WebhookRejected(logger, rejection.StatusCode, rejection.Error ?? "unknown");
-            metrics.WebhookRejected(rejection.StatusCode);
+            metrics.WebhookRejected(rejection.StatusCode, rejection.Error ?? "unknown");
             return rejection;
         }
 
@@ -79,7 +79,7 @@ internal sealed class WebhookIngress : IWebhookIngress
         if (message.Length > QueueMessageLimits.MaxBytesBeforeBase64)
         {
             Log.WebhookRejected(logger, StatusCodes.Status413PayloadTooLarge, "envelope_too_large");
-            metrics.WebhookRejected(StatusCodes.Status413PayloadTooLarge);
+            metrics.WebhookRejected(StatusCodes.Status413PayloadTooLarge, "payload_too_large");
             return JsonReply.Problem(StatusCodes.Status413PayloadTooLarge, "payload_too_large",
                 $"The webhook does not fit a queue message once wrapped ({message.Length} of {QueueMessageLimits.MaxBytesBeforeBase64} bytes before Base64); send a smaller body.");
         }
@@ -92,7 +92,7 @@ internal sealed class WebhookIngress : IWebhookIngress
                 case IngressDecision.AlreadyQueued queued:
                     return JsonReply.Replayed(queued.OriginalMessageId, envelope.Route);
                 case IngressDecision.InProgress inProgress:
-                    metrics.WebhookRejected(StatusCodes.Status503ServiceUnavailable);
+                    metrics.WebhookRejected(StatusCodes.Status503ServiceUnavailable, "idempotency_key_in_progress");
                     return JsonReply.Problem(StatusCodes.Status503ServiceUnavailable, "idempotency_key_in_progress",
                         $"A webhook with the same Idempotency-Key is being queued right now; retry after {inProgress.RetryAfterSeconds} seconds.",
                         retryAfterSeconds: inProgress.RetryAfterSeconds);
@@ -111,7 +111,7 @@ internal sealed class WebhookIngress : IWebhookIngress
             await deduplicator.AbandonAsync(pending, envelope.Route, envelope.Id).ConfigureAwait(false);
             var retryAfter = ingressOptions.Value.StorageRetryAfterSeconds;
             Log.EnqueueFailed(logger, envelope.Id, envelope.Route, ex.GetType().Name, (ex as RequestFailedException)?.Status ?? 0, (ex as RequestFailedException)?.ErrorCode);
-            metrics.WebhookRejected(StatusCodes.Status503ServiceUnavailable);
+            metrics.WebhookRejected(StatusCodes.Status503ServiceUnavailable, "storage_unavailable");
             return JsonReply.Problem(StatusCodes.Status503ServiceUnavailable, "storage_unavailable",
                 $"The webhook could not be queued because storage is unavailable; retry after {retryAfter} seconds.", retryAfterSeconds: retryAfter);
         }

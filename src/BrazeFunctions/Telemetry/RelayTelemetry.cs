@@ -1,6 +1,7 @@
 using Azure.Monitor.OpenTelemetry.Exporter;
 using BrazeFunctions.Core.Diagnostics;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -18,15 +19,17 @@ internal static class RelayTelemetry
     public const string AuthenticationStringSetting = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
 
     /// <summary>
-    /// OpenTelemetry with the Azure Monitor exporter: the relay's meter, its trace source and the logs (with scopes, which
-    /// carry message id, route, attempt and correlation id). Off unless <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set;
+    /// OpenTelemetry with the Azure Monitor exporter: the relay's meter, its trace source, the dependency spans of the HTTP
+    /// client (Braze, tagged with endpoint and workspace) and of the Azure SDK (queues, tables), and the logs (with scopes,
+    /// which carry message id, route, attempt and correlation id). Off unless <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set;
     /// with <c>APPLICATIONINSIGHTS_AUTHENTICATION_STRING</c> it authenticates with the managed identity instead of the key.
-    /// The function key is redacted from logs and activities in either case.
+    /// The function key is redacted from logs, and every secret from activities, in either case.
     /// </summary>
     public static IHostApplicationBuilder AddRelayTelemetry(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddFunctionKeyRedaction();
+        DependencyTelemetry.EnableAzureSdkActivities();
+        builder.Services.AddTelemetryRedaction();
         var connectionString = builder.Configuration[ConnectionStringSetting];
         if (string.IsNullOrWhiteSpace(connectionString))
         {
@@ -42,7 +45,7 @@ internal static class RelayTelemetry
         builder.Services.AddOpenTelemetry()
             .UseFunctionsWorkerDefaults()
             .WithMetrics(metrics => metrics.AddMeter(RelayMetrics.MeterName))
-            .WithTracing(tracing => tracing.AddSource(RelayActivity.SourceName))
+            .WithTracing(tracing => tracing.AddSource(RelayActivity.SourceName).AddRelayDependencies())
             .UseAzureMonitorExporter(options =>
             {
                 options.ConnectionString = connectionString;
@@ -55,13 +58,13 @@ internal static class RelayTelemetry
     }
 
     /// <summary>
-    /// Keeps the function key (the <c>code</c> query parameter) out of every log line and exported activity, whether or not
-    /// telemetry is exported: the logger factory is wrapped (request logs carry the full URL), and the tracer provider, when
-    /// one is built, runs <see cref="FunctionKeyRedactingProcessor"/> before its exporters.
+    /// Keeps the function key (the <c>code</c> query parameter) out of every log line, and every secret out of every exported
+    /// activity, whether or not telemetry is exported: the logger factory is wrapped (request logs carry the full URL), and
+    /// the tracer provider, when one is built, runs <see cref="SecretRedactingProcessor"/> before its exporters.
     /// </summary>
-    internal static IServiceCollection AddFunctionKeyRedaction(this IServiceCollection services)
+    internal static IServiceCollection AddTelemetryRedaction(this IServiceCollection services)
     {
-        if (services.Any(d => d.ServiceType == typeof(FunctionKeyRedactingProcessor)))
+        if (services.Any(d => d.ServiceType == typeof(SecretRedactingProcessor)))
         {
             return services;
         }
@@ -71,9 +74,9 @@ internal static class RelayTelemetry
         services.RemoveAll<ILoggerFactory>();
         services.AddSingleton<ILoggerFactory>(provider => new FunctionKeyRedactingLoggerFactory(CreateInner(provider, factory)));
 
-        services.AddSingleton<FunctionKeyRedactingProcessor>();
+        services.AddSingleton(provider => new SecretRedactingProcessor(SecretRedaction.FromConfiguration(provider.GetService<IConfiguration>())));
         // Registered before the exporters (UseAzureMonitorExporter comes later), so this processor runs first on each activity.
-        services.ConfigureOpenTelemetryTracerProvider((provider, tracing) => tracing.AddProcessor(provider.GetRequiredService<FunctionKeyRedactingProcessor>()));
+        services.ConfigureOpenTelemetryTracerProvider((provider, tracing) => tracing.AddProcessor(provider.GetRequiredService<SecretRedactingProcessor>()));
         return services;
     }
 

@@ -1,10 +1,13 @@
+using System.Diagnostics.Metrics;
 using Azure.Storage.Queues;
+using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Idempotency;
 using BrazeFunctions.Core.Ingress;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace BrazeFunctions.IntegrationTests.Idempotency;
@@ -102,6 +105,28 @@ public sealed class IngressIdempotencyTests(AzuriteFixture azurite)
         Assert.Equal((StatusCodes.Status202Accepted, false), (old.Status, old.Replayed));
         Assert.Equal(1, await CountAsync(queue));
         Assert.Contains(host.Logs.GetSnapshot(), r => r.Id.Id == 5008);
+    }
+
+    [Fact]
+    public async Task Post_KeyInProgressThenQueueDown_TagsEach503WithItsErrorCode()
+    {
+        var queue = NewQueueName();
+        var prefix = "dedupe" + Guid.NewGuid().ToString("N")[..12];
+        var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        var queueDown = azurite.ConnectionString.Replace($"QueueEndpoint=http://127.0.0.1:{azurite.QueuePort}/", $"QueueEndpoint=http://127.0.0.1:{FreePort.Next()}/", StringComparison.Ordinal);
+        await using var host = await StartAsync(queue, prefix, connectionString: queueDown, time: clock);
+        using var rejected = new MetricCollector<long>(host.Get<IMeterFactory>(), RelayMetrics.MeterName, "relay.webhooks.rejected");
+        // Another run holds a fresh pending record for this key: the ingress asks Braze to retry later.
+        await host.Get<IdempotencyStore>().InsertAsync(RecordKind.Webhook, Route, "dispatch-7:u-1", clock.GetUtcNow(), "other-run", RecordState.Pending, default);
+
+        var inProgress = await PostAsync(host, "dispatch-7:u-1");
+        var storageDown = await PostAsync(host, "dispatch-7:u-2");
+
+        Assert.Equal((StatusCodes.Status503ServiceUnavailable, StatusCodes.Status503ServiceUnavailable), (inProgress.Status, storageDown.Status));
+        var tags = rejected.GetMeasurementSnapshot().Select(m => (Status: m.Tags["status"], Error: m.Tags["error"])).ToList();
+        Assert.Equal(
+            [((object?)StatusCodes.Status503ServiceUnavailable, (object?)"idempotency_key_in_progress"), (StatusCodes.Status503ServiceUnavailable, "storage_unavailable")],
+            tags);
     }
 
     [Fact]

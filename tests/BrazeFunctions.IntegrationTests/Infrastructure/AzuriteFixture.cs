@@ -14,6 +14,9 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
     private const string AccountName = "devstoreaccount1";
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
+    /// <summary>The file scripts/test.sh reads to stop the Azurite processes of a crashed test host.</summary>
+    public const string ProcessIdFileVariable = "BRAZE_TEST_AZURITE_PIDS";
+
     private readonly StringBuilder _output = new();
     private Process? _process;
 
@@ -70,6 +73,7 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
         _process.ErrorDataReceived += (_, e) => OnOutput(e.Data, ready);
         _process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"Azurite exited early:\n{Output()}"));
         _process.Start();
+        RecordProcessId(_process.Id);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
@@ -92,6 +96,19 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
 
         _process?.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// scripts/test.sh names a file in <see cref="ProcessIdFileVariable"/> and, after the run, stops only the Azurite processes
+    /// listed there that still run (a crashed test host leaves its Azurite behind): never one that run-local.sh started.
+    /// </summary>
+    private static void RecordProcessId(int processId)
+    {
+        var file = Environment.GetEnvironmentVariable(ProcessIdFileVariable);
+        if (!string.IsNullOrEmpty(file))
+        {
+            File.AppendAllText(file, processId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+        }
     }
 
     private void OnOutput(string? line, TaskCompletionSource ready)

@@ -71,6 +71,40 @@ public sealed class FunctionKeyRedactionTests
     }
 
     [Fact]
+    public void AddRelayTelemetry_ActivityEvents_ExceptionAndEventTagsAreRedactedBeforeExport()
+    {
+        using var source = new ActivitySource("BrazeFunctions.Tests.EventRedaction");
+        var exported = new List<Activity>();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.AddRelayTelemetry();
+        builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(source.Name).AddInMemoryExporter(exported));
+        using var host = builder.Build();
+        _ = host.Services.GetRequiredService<TracerProvider>();
+
+        using (var activity = source.StartActivity("dispatch", ActivityKind.Internal))
+        {
+            Assert.NotNull(activity);
+            activity.AddException(new HttpRequestException("POST https://relay.example/api/hooks/r?code=" + Key + " failed"));
+            activity.AddEvent(new ActivityEvent("retry", tags: new ActivityTagsCollection
+            {
+                ["url"] = "https://st.queue.core.windows.net/q/messages?sv=2024&sig=" + Key,
+                ["attempt"] = 2,
+            }));
+        }
+
+        var item = Assert.Single(exported);
+        Assert.DoesNotContain(Key, TelemetryText.Of(exported), StringComparison.Ordinal);
+        var exception = Assert.Single(item.Events, e => e.Name == "exception");
+        Assert.Equal("POST https://relay.example/api/hooks/r?code=REDACTED failed", exception.Tags.Single(t => t.Key == "exception.message").Value);
+        Assert.Contains("?code=REDACTED failed", exception.Tags.Single(t => t.Key == "exception.stacktrace").Value as string, StringComparison.Ordinal);
+        Assert.Equal("System.Net.Http.HttpRequestException", exception.Tags.Single(t => t.Key == "exception.type").Value);
+        var retry = Assert.Single(item.Events, e => e.Name == "retry");
+        Assert.Equal("https://st.queue.core.windows.net/q/messages?sv=2024&sig=REDACTED", retry.Tags.Single(t => t.Key == "url").Value);
+        Assert.Equal(2, retry.Tags.Single(t => t.Key == "attempt").Value);
+        Assert.True(item.Recorded);
+    }
+
+    [Fact]
     public void AddRelayTelemetry_AnyTracerProvider_RedactsUrlTagsBeforeExport()
     {
         using var source = new ActivitySource("BrazeFunctions.Tests.Redaction");
@@ -96,7 +130,8 @@ public sealed class FunctionKeyRedactionTests
         var item = Assert.Single(exported);
         Assert.DoesNotContain(Key, TelemetryText.Of(exported), StringComparison.Ordinal);
         Assert.Equal("https://relay.example/api/hooks/r?code=REDACTED", item.GetTagItem("url.full"));
-        Assert.Equal("code=REDACTED&a=1", item.GetTagItem("url.query"));
+        // Every query value of a URL tag goes, not only the key's: a query may carry a token of any name.
+        Assert.Equal("code=REDACTED&a=REDACTED", item.GetTagItem("url.query"));
         Assert.Equal("/api/hooks/r?code=REDACTED", item.GetTagItem("http.target"));
         Assert.Equal("/api/hooks/r", item.GetTagItem("url.path"));
         Assert.Equal(202, item.GetTagItem("http.response.status_code"));

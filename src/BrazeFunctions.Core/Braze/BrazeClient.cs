@@ -19,12 +19,6 @@ internal sealed class BrazeClient
     /// <summary>The named client of IHttpClientFactory: handler settings and no request logging (see DI registration).</summary>
     public const string HttpClientName = "braze";
 
-    /// <summary>The allow-listed path a request goes to, for the HTTP dependency span (tag <c>braze.endpoint</c>).</summary>
-    public static readonly HttpRequestOptionsKey<string> EndpointOption = new("braze.endpoint");
-
-    /// <summary>The workspace's name (never its key) a request goes to, for the HTTP dependency span (tag <c>braze.workspace</c>).</summary>
-    public static readonly HttpRequestOptionsKey<string> WorkspaceOption = new("braze.workspace");
-
     private readonly IHttpClientFactory _httpClients;
     private readonly TimeProvider _time;
     private readonly RelayMetrics _metrics;
@@ -55,8 +49,8 @@ internal sealed class BrazeClient
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", workspace.ApiKey);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        request.Options.Set(EndpointOption, endpoint);
-        request.Options.Set(WorkspaceOption, workspace.Name);
+        request.Options.Set(BrazeRequestOptions.Endpoint, endpoint);
+        request.Options.Set(BrazeRequestOptions.Workspace, workspace.Name);
 
         var started = _time.GetTimestamp();
         var sentAt = _time.GetUtcNow();

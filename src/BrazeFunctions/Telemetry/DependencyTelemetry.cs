@@ -40,12 +40,12 @@ internal static class DependencyTelemetry
                 options.FilterHttpRequestMessage = _ => !IsUnderAzureSdkRequest(Activity.Current);
                 options.EnrichWithHttpRequestMessage = (activity, request) =>
                 {
-                    if (request.Options.TryGetValue(BrazeClient.EndpointOption, out var endpoint))
+                    if (request.Options.TryGetValue(BrazeRequestOptions.Endpoint, out var endpoint))
                     {
                         activity.SetTag(BrazeEndpointTag, endpoint);
                     }
 
-                    if (request.Options.TryGetValue(BrazeClient.WorkspaceOption, out var workspace))
+                    if (request.Options.TryGetValue(BrazeRequestOptions.Workspace, out var workspace))
                     {
                         activity.SetTag(BrazeWorkspaceTag, workspace);
                     }

@@ -15,9 +15,10 @@ namespace BrazeFunctions.IntegrationTests.MeasuredRuns;
 /// Issue 8's measured run: /users/track webhooks offered faster than a fake Braze limited to 3 requests per 3-second
 /// window, through the real dispatcher fed by a pump that behaves like the host's queue listener (host.json's batchSize
 /// and newBatchThreshold), with one and two instances (two service providers on one Azurite and one fake), with
-/// coalescing and shared pacing on, then both off, then on with a fault mix. It asserts only invariants (no update
-/// applied twice without a fault, every configuration delivered); the figures go to delivery-run.md. RELAY_MEASURED_RUN=full runs 20
-/// windows per configuration and writes benchmarks/results/; the default (CI) runs 6 windows into TestResults/.
+/// coalescing and shared pacing on, then both off, then on with a fault mix. Always asserted: no update applied twice
+/// without a fault, every configuration delivered; the figures go to delivery-run.md. RELAY_MEASURED_RUN=full runs 20
+/// windows per configuration, writes benchmarks/results/ and also fails on a missed goal (objects per call, goodput, 429
+/// share); the default (CI) runs 6 windows into TestResults/ and never fails on a figure, since CI machines are shared.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class DeliveryMeasuredRunTests
@@ -52,6 +53,37 @@ public sealed class DeliveryMeasuredRunTests
 
         Assert.All(runs, r => Assert.True(r.Delivered > 0, $"{r.Name} x{r.Instances} delivered nothing"));
         await WriteAsync("delivery-run.md", Report(runs, windows));
+        if (Full)
+        {
+            // The goals hold for a measured run on a quiet machine; CI's short run on a shared one reports the figures only.
+            Assert.Empty(MissedGoals(runs));
+        }
+    }
+
+    /// <summary>Issue 8's goals for coalescing and shared pacing on, without faults: one line per goal a configuration missed.</summary>
+    private static List<string> MissedGoals(IEnumerable<RunFigures> runs)
+    {
+        var missed = new List<string>();
+        foreach (var run in runs.Where(r => r.Name == "coalescing and shared pacing on"))
+        {
+            var name = $"{run.Name} x{run.Instances}";
+            if (run.ObjectsPerCall < 70)
+            {
+                missed.Add($"{name}: {run.ObjectsPerCall:F1} objects per call (goal: at least 70)");
+            }
+
+            if (run.Goodput < 0.90)
+            {
+                missed.Add($"{name}: goodput {run.Goodput:P1} of limit x cap (goal: at least 90 %)");
+            }
+
+            if (run.RateLimitedShare > 0.01)
+            {
+                missed.Add($"{name}: {run.RateLimitedShare:P2} of requests answered 429 (goal: at most 1 %)");
+            }
+        }
+
+        return missed;
     }
 
     private static async Task<RunFigures> RunAsync(string name, int instances, bool on, bool faults, int windows, bool idempotency = true)

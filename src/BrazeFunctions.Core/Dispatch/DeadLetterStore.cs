@@ -70,6 +70,12 @@ public sealed record DeadLetterItem(string QueueMessageId, DateTimeOffset? Inser
 
     /// <summary>When it was dead-lettered, else when it reached the poison queue.</summary>
     public DateTimeOffset? DeadLetteredAt => Entry.Reason?.DeadLetteredAt ?? InsertedOn;
+
+    /// <summary>Braze may or may not have applied it (<c>ambiguous_outcome</c>): replaying may apply it twice, purging may leave it unapplied.</summary>
+    public bool OutcomeUnknown => ReasonCode == DeadLetterCodes.AmbiguousOutcome;
+
+    /// <summary>The message as stored (decoded from Base64), for showing what nobody can read.</summary>
+    public string? Text { get; init; }
 }
 
 /// <summary>How far a walk of the poison queue has got: pages read, messages seen, messages selected.</summary>
@@ -382,6 +388,6 @@ internal sealed class DeadLetterStore : IDeadLetterStore
             entry = entry with { Problem = entry.Problem + "; the message is not Base64-encoded, so some other tool wrote it" };
         }
 
-        return new DeadLetterItem(message.MessageId, message.InsertedOn, message.DequeueCount, entry);
+        return new DeadLetterItem(message.MessageId, message.InsertedOn, message.DequeueCount, entry) { Text = System.Text.Encoding.UTF8.GetString(message.Body.Span) };
     }
 }

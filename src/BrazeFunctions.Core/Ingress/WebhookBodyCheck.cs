@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
 
 namespace BrazeFunctions.Core.Ingress;
 
@@ -54,6 +55,13 @@ public static class WebhookBodyCheck
 
         accepted = new WebhookBody(decoded.Text, decoded.Utf8.Length);
         return null;
+    }
+
+    /// <summary>The largest body the ingress accepts with these settings (<c>Ingress__MaxBodyBytes</c>, else its default).</summary>
+    public static int MaxBodyBytes(IConfiguration settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return (settings.GetSection(IngressOptions.Section).Get<IngressOptions>() ?? new IngressOptions()).MaxBodyBytes;
     }
 
     /// <summary>The answer to a body larger than <paramref name="maxBytes"/>, also when its Content-Length says so before it is read.</summary>

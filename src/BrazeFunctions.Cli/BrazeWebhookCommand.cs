@@ -12,7 +12,7 @@ internal static class BrazeWebhookCommand
     public static Command Create(CliConsole console, IDictionary<string, string?>? environment = null)
     {
         var route = new Argument<string>("route-or-file") { Description = "A route of the templates folder (e.g. attribute-from-event) or the path of a .liquid file." };
-        var appUrl = new Option<Uri?>("--app-url") { Description = $"The Function App's base URL (https://<app>.azurewebsites.net; http://localhost:7071 for a local run). Defaults to a placeholder." };
+        var appUrl = StorageOptions.UriOption("--app-url", "The Function App's base URL (https://<app>.azurewebsites.net; http://localhost:7071 for a local run). Defaults to a placeholder.");
         var canvas = new Option<bool>("--canvas") { Description = "The webhook is a Canvas step: its Idempotency-Key names the step as well as the dispatch and the user." };
         var templates = TemplateFiles.TemplatesOption();
         var settings = StorageOptions.SettingsOption("A local.settings.json whose Ingress__SecretHeader and Ingress__SharedSecret say whether the shared-secret header is needed; defaults to the nearest one. The environment overrides it.");

@@ -36,19 +36,21 @@ internal static class ExitCodes
 /// <summary>The operator tool: each command group comes from its own factory, added to the root here.</summary>
 internal static class CliApp
 {
-    public static RootCommand CreateRootCommand(CliConsole console)
+    /// <param name="console">Where commands read and write.</param>
+    /// <param name="environment">Extra settings that override environment variables (tests).</param>
+    public static RootCommand CreateRootCommand(CliConsole console, IDictionary<string, string?>? environment = null)
     {
         var root = new RootCommand("BrazeFunctions operator tool: render and validate route templates, print a route's Braze webhook settings, trace a webhook, list, show, replay and purge dead letters.");
         root.Subcommands.Add(TemplateCommands.CreateRender(console));
         root.Subcommands.Add(TemplateCommands.CreateValidate(console));
-        root.Subcommands.Add(BrazeWebhookCommand.Create(console));
-        root.Subcommands.Add(TraceCommand.Create(console));
-        root.Subcommands.Add(DeadLetterCommands.Create(console));
+        root.Subcommands.Add(BrazeWebhookCommand.Create(console, environment));
+        root.Subcommands.Add(TraceCommand.Create(console, environment));
+        root.Subcommands.Add(DeadLetterCommands.Create(console, environment));
         return root;
     }
 
-    public static Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default) =>
-        CreateRootCommand(console)
+    public static Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default, IDictionary<string, string?>? environment = null) =>
+        CreateRootCommand(console, environment)
             .Parse(args)
             .InvokeAsync(new InvocationConfiguration { Output = console.Out, Error = console.Error }, cancellationToken);
 }

@@ -48,7 +48,9 @@ internal static class CliServices
             throw new CliSettingsException($"{file} does not exist.");
         }
 
-        var environmentValues = new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(environment ?? new Dictionary<string, string?>()).Build()
+        // Extra variables are read as environment variables are: __ separates sections.
+        var extra = (environment ?? new Dictionary<string, string?>()).Select(kv => new KeyValuePair<string, string?>(kv.Key.Replace("__", ":", StringComparison.Ordinal), kv.Value));
+        var environmentValues = new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(extra).Build()
             .AsEnumerable().Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.OrdinalIgnoreCase);
         var optionValues = options.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.OrdinalIgnoreCase);
         // Highest first.

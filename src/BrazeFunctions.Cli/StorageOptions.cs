@@ -17,14 +17,31 @@ internal sealed class StorageOptions
 
     private readonly Option<string?> _connection = new("--connection") { Description = "Storage connection string (Azurite: UseDevelopmentStorage=true). Overrides every other source of the connection." };
     private readonly Option<string?> _account = new("--account") { Description = "Storage account name, reached with your Azure identity (DefaultAzureCredential: az login, environment, managed identity); needs the queue and table data roles." };
-    private readonly Option<Uri?> _queueServiceUri = new("--queue-service-uri") { Description = "Queue service URI (https://<account>.queue.core.windows.net), reached with your Azure identity." };
-    private readonly Option<Uri?> _tableServiceUri = new("--table-service-uri") { Description = "Table service URI (https://<account>.table.core.windows.net) for the trace records, reached with your Azure identity." };
+    private readonly Option<Uri?> _queueServiceUri = UriOption("--queue-service-uri", "Queue service URI (https://<account>.queue.core.windows.net), reached with your Azure identity.");
+    private readonly Option<Uri?> _tableServiceUri = UriOption("--table-service-uri", "Table service URI (https://<account>.table.core.windows.net) for the trace records, reached with your Azure identity.");
     private readonly Option<string?> _queue = new("--queue") { Description = $"Outbox queue name (the poison queue is <name>-poison); defaults to Outbox__QueueName or {OutboxOptions.DefaultQueueName}." };
     private readonly Option<string?> _settings = SettingsOption("A local.settings.json whose Values to read; defaults to ./local.settings.json, else src/BrazeFunctions/local.settings.json at or above the current directory. The environment overrides it, the options above override both.");
     private readonly Option<string?> _templates = new("--templates", "-t") { Description = "The templates folder (replay checks workspaces); defaults to Templates__Directory or the nearest templates/ folder." };
 
     /// <summary>The <c>--settings</c>/<c>-s</c> option every command has.</summary>
     public static Option<string?> SettingsOption(string description) => new("--settings", "-s") { Description = description };
+
+    /// <summary>An option holding an absolute http(s) URI; anything else is a parse error (exit 1) naming the option.</summary>
+    public static Option<Uri?> UriOption(string name, string description) => new(name)
+    {
+        Description = description,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count == 0 ? string.Empty : result.Tokens[0].Value;
+            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http")
+            {
+                return uri;
+            }
+
+            result.AddError($"{name} '{text}' is not an absolute http(s) URI.");
+            return null;
+        },
+    };
 
     /// <summary>The option that sets a connection setting, for "from the command line (--account)".</summary>
     public static string OptionFor(string key) => key[(key.IndexOf(':', StringComparison.Ordinal) + 1)..] switch

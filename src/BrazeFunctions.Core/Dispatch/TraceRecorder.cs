@@ -21,7 +21,7 @@ internal sealed class TraceRecorder(TraceStore store, IOptions<TraceOptions> opt
     private static readonly TimeSpan ShutdownFlushLimit = TimeSpan.FromSeconds(5);
 
     private readonly Channel<TraceRecord> _buffer = Channel.CreateBounded<TraceRecord>(
-        new BoundedChannelOptions(MaxBuffered) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+        new BoundedChannelOptions(MaxBuffered) { FullMode = BoundedChannelFullMode.Wait });
 
     private DateTime _cleanedDay;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 
 namespace BrazeFunctions.Core.Ingress;
@@ -40,17 +41,17 @@ public static class WebhookBodyCheck
 
         if (!RequestBodyText.TryDecode(body, encoding, out var decoded, out var encodingProblem))
         {
-            return new WebhookBodyProblem(400, "invalid_encoding", encodingProblem);
+            return new WebhookBodyProblem(StatusCodes.Status400BadRequest, "invalid_encoding", encodingProblem);
         }
 
         if (decoded.Text.AsSpan().Trim(" \t\r\n").IsEmpty)
         {
-            return new WebhookBodyProblem(400, "empty_body", "The request body is empty; send the webhook payload as a JSON object.");
+            return new WebhookBodyProblem(StatusCodes.Status400BadRequest, "empty_body", "The request body is empty; send the webhook payload as a JSON object.");
         }
 
         if (StrictJson.Check(decoded.Utf8.Span, MaxJsonDepth) is { } json)
         {
-            return new WebhookBodyProblem(400, json.Error, json.Message) { Extra = json.Extra };
+            return new WebhookBodyProblem(StatusCodes.Status400BadRequest, json.Error, json.Message) { Extra = json.Extra };
         }
 
         accepted = new WebhookBody(decoded.Text, decoded.Utf8.Length);
@@ -66,5 +67,5 @@ public static class WebhookBodyCheck
 
     /// <summary>The answer to a body larger than <paramref name="maxBytes"/>, also when its Content-Length says so before it is read.</summary>
     public static WebhookBodyProblem TooLarge(int maxBytes) =>
-        new(413, "payload_too_large", $"The request body is larger than {maxBytes} bytes, the most the relay accepts (a queue message holds 64 KiB).");
+        new WebhookBodyProblem(StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"The request body is larger than {maxBytes} bytes, the most the relay accepts (a queue message holds 64 KiB).");
 }

@@ -64,6 +64,17 @@ internal static class TemplateReferences
             return base.VisitAssignStatement(assignStatement);
         }
 
+        // The relay registers its own capture block (BrazeLiquid): its identifier is the block's value.
+        protected override Statement VisitParserBlockStatement<T>(Fluid.Parser.ParserBlockStatement<T> statement)
+        {
+            if (statement.TagName == "capture" && statement.Value is string name)
+            {
+                Names.Add(name);
+            }
+
+            return base.VisitParserBlockStatement(statement);
+        }
+
         protected override Statement VisitCaptureStatement(CaptureStatement captureStatement)
         {
             Names.Add(captureStatement.Identifier);
@@ -99,6 +110,12 @@ internal static class TemplateReferences
                     segments.AddRange(all.Skip(1).Select(Name).TakeWhile(n => n is not null).Select(n => n!));
                     Paths.Add(new Path(segments, !fromPayload));
                 }
+            }
+
+            // A computed key reads variables of its own (props[key] reads key).
+            foreach (var indexer in all.OfType<IndexerSegment>().Where(i => i.Expression is not LiteralExpression))
+            {
+                Visit(indexer.Expression);
             }
 
             return base.VisitMemberExpression(memberExpression);

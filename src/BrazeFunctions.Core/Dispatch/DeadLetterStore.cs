@@ -364,13 +364,14 @@ internal sealed class DeadLetterStore : IDeadLetterStore
             return;
         }
 
+        List<TraceRecord> list = [.. records];
         try
         {
-            await _trace.WriteAsync([.. records], CancellationToken.None).ConfigureAwait(false);
+            await _trace.WriteAsync(list, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (StorageFailure.Is(ex))
         {
-            Log.TraceWriteFailed(_logger, "(replay or purge)", 0, StorageFailure.Describe(ex));
+            Log.TraceWriteFailed(_logger, "(replay or purge)", list.Count, StorageFailure.Describe(ex));
         }
     }
 

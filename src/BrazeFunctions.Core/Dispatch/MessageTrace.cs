@@ -116,12 +116,23 @@ internal static class TraceVerdict
                     "its records may have expired (Trace__Retention), or this relay (queue, storage account) never received it");
         }
 
+        // A copy of a delivered message (a redelivery after a lease ran out, a re-queued copy) ends as a duplicate or waits
+        // behind the claim: that sends nothing, so the delivery stands unless an operator sent the message again since.
         var last = history[^1];
+        var delivered = history.LastOrDefault(r => r.Event == TraceEvent.Delivered);
+        var copies = 0;
+        if (delivered is not null && !history.Any(r => r.At > delivered.At && r.Event is TraceEvent.Replayed or TraceEvent.DeadLettered or TraceEvent.Purged))
+        {
+            copies = history.Count(r => r.At > delivered.At);
+            last = delivered;
+        }
+
         return last.Event switch
         {
             TraceEvent.Delivered => (MessageState.Delivered,
                 $"delivered at {When(last.At)}: Braze answered {Text(last.Status)}, in a request of {Text(last.BatchSize)} message(s)" +
-                (last.Endpoint is null ? string.Empty : $" to {last.Endpoint}") + (last.Workspace is null ? string.Empty : $" (workspace {last.Workspace})")),
+                (last.Endpoint is null ? string.Empty : $" to {last.Endpoint}") + (last.Workspace is null ? string.Empty : $" (workspace {last.Workspace})") +
+                (copies == 0 ? string.Empty : $"; {copies} later record(s) are copies of it that sent nothing more")),
             TraceEvent.Duplicate => (MessageState.Duplicate, $"not sent at {When(last.At)}: Braze had already accepted the same delivery from an earlier copy (duplicate)"),
             TraceEvent.Aborted => (MessageState.Aborted, $"aborted by its template at {When(last.At)}: {last.Reason}"),
             TraceEvent.Deferred when last.Until > now => (MessageState.Waiting,

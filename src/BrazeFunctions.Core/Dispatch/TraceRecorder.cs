@@ -47,11 +47,7 @@ internal sealed class TraceRecorder(TraceStore store, IOptions<TraceOptions> opt
             {
                 // Let the rest of the request's records arrive: they end within moments of each other.
                 await Task.Delay(options.Value.FlushInterval, time, stoppingToken).ConfigureAwait(false);
-                do
-                {
-                    await FlushAsync(stoppingToken).ConfigureAwait(false);
-                }
-                while (_buffer.Reader.Count >= MaxPerWrite);
+                await FlushAsync(stoppingToken).ConfigureAwait(false);
 
                 await CleanUpOncePerDayAsync(stoppingToken).ConfigureAwait(false);
             }
@@ -80,20 +76,28 @@ internal sealed class TraceRecorder(TraceStore store, IOptions<TraceOptions> opt
         }
     }
 
-    /// <summary>Writes what is buffered now (tests and shutdown).</summary>
+    /// <summary>Writes what is buffered now, <see cref="MaxPerWrite"/> records at a time.</summary>
     internal async Task FlushAsync(CancellationToken cancellationToken)
     {
         var batch = new List<TraceRecord>();
-        while (batch.Count < MaxPerWrite && _buffer.Reader.TryRead(out var record))
+        while (_buffer.Reader.TryRead(out var record))
         {
             batch.Add(record);
+            if (batch.Count == MaxPerWrite)
+            {
+                await WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+                batch.Clear();
+            }
         }
 
-        if (batch.Count == 0)
+        if (batch.Count > 0)
         {
-            return;
+            await WriteAsync(batch, cancellationToken).ConfigureAwait(false);
         }
+    }
 
+    private async Task WriteAsync(List<TraceRecord> batch, CancellationToken cancellationToken)
+    {
         try
         {
             await store.WriteAsync(batch, cancellationToken).ConfigureAwait(false);

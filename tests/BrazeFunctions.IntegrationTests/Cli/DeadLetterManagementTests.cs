@@ -103,7 +103,9 @@ public sealed class DeadLetterManagementTests(AzuriteFixture azurite) : IDisposa
     {
         await using var rig = await DispatchRig.StartAsync(azurite);
         await PoisonQueueKit.SendUnreadableAsync(rig);
-        var garbage = (await rig.Poison.PeekMessagesAsync(32)).Value.First(m => m.Body.ToString() == "this is not json at all");
+        // Read without decoding: one of the messages is not Base64 at all.
+        var encoded = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("this is not json at all"));
+        var garbage = (await new Azure.Storage.Queues.QueueClient(rig.ConnectionString, rig.Queue + "-poison").PeekMessagesAsync(32)).Value.First(m => m.Body.ToString() == encoded);
 
         var exit = await Run(rig, "", "deadletter", "show", garbage.MessageId);
         var missing = await Run(rig, "", "deadletter", "show", "no-such-id");

@@ -20,6 +20,23 @@ public sealed class TraceVerdictTests
     }
 
     [Fact]
+    public void Decide_CopiesEndingAfterTheDelivery_LeaveItDelivered()
+    {
+        var (state, summary) = TraceVerdict.Decide(
+            [Record(TraceEvent.Delivered, -5) with { Status = 201, BatchSize = 1 }, Record(TraceEvent.Deferred, -4) with { Reason = "claim_conflict", Until = Now.AddMinutes(1) }, Record(TraceEvent.Duplicate, -3)],
+            null, onOutbox: false, Now);
+
+        Assert.Equal(MessageState.Delivered, state);
+        Assert.EndsWith("; 2 later record(s) are copies of it that sent nothing more", summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Decide_ReplayedAfterADelivery_IsTheReplay()
+    {
+        Assert.Equal(MessageState.Replayed, TraceVerdict.Decide([Record(TraceEvent.Delivered, -5), Record(TraceEvent.DeadLettered, -4), Record(TraceEvent.Replayed, -3)], null, false, Now).State);
+    }
+
+    [Fact]
     public void Decide_DeferredUntilLater_IsWaitingUntilThen()
     {
         var (state, summary) = TraceVerdict.Decide([Record(TraceEvent.Deferred, -1) with { Reason = "rate_limit", Status = 429, Until = Now.AddMinutes(2) }], null, false, Now);

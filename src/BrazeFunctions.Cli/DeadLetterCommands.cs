@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Messages;
-using BrazeFunctions.Core.Storage;
 using BrazeFunctions.Core.Templates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -10,211 +9,191 @@ using Microsoft.Extensions.Logging;
 namespace BrazeFunctions.Cli;
 
 /// <summary>
-/// <c>deadletter list</c> and <c>deadletter replay</c>: the poison queue (<c>&lt;outbox&gt;-poison</c>) seen and emptied by an
-/// operator, with the app's own services (<see cref="CliServices"/>). The connection comes from <c>--connection</c> or the
-/// <c>AzureWebJobsStorage</c> setting (a connection string or the identity-based <c>AzureWebJobsStorage__queueServiceUri</c>
-/// form), the queue from <c>--queue</c> or <c>Outbox__QueueName</c>, both also from local.settings.json.
+/// <c>deadletter list</c> and <c>deadletter show</c>, and the group with <c>replay</c> and <c>purge</c>
+/// (<see cref="DeadLetterChangeCommands"/>): the poison queue (<c>&lt;outbox&gt;-poison</c>) seen and emptied by an operator,
+/// with the app's own services (<see cref="CliServices"/>). Where the queue is comes from <see cref="StorageOptions"/>.
 /// </summary>
 internal static class DeadLetterCommands
 {
-    public const int StorageError = 4;
-    public const int NotAllReplayed = 5;
+    /// <summary>The columns of <c>deadletter list</c>, its header row.</summary>
+    public static readonly string[] Columns = ["queue_message_id", "kind", "route", "workspace", "status", "reason", "message_id", "dead_lettered_at", "detail"];
 
     public static Command Create(CliConsole console, IDictionary<string, string?>? environment = null, Action<ILoggingBuilder>? logging = null)
     {
-        var command = new Command("deadletter", "Lists or replays the relay's dead letters (the outbox's poison queue).");
+        var command = new Command("deadletter", "Lists, shows, replays or purges the relay's dead letters (the outbox's poison queue).");
         command.Subcommands.Add(CreateList(console, environment, logging));
-        command.Subcommands.Add(CreateReplay(console, environment, logging));
+        command.Subcommands.Add(CreateShow(console, environment, logging));
+        command.Subcommands.Add(DeadLetterChangeCommands.CreateReplay(console, environment, logging));
+        command.Subcommands.Add(DeadLetterChangeCommands.CreatePurge(console, environment, logging));
         return command;
     }
 
     private static Command CreateList(CliConsole console, IDictionary<string, string?>? environment, Action<ILoggingBuilder>? logging)
     {
-        var shared = new SharedOptions();
-        var route = new Option<string?>("--route") { Description = "Only dead letters of this route." };
-        var status = new Option<int?>("--status") { Description = "Only dead letters whose last Braze answer had this HTTP status." };
-        var command = new Command("list", "Prints one line per poison message: queue message id, kind, route, workspace, status, reason, message id, when, detail.")
+        var storage = new StorageOptions();
+        var selectors = new DeadLetterSelectors(withAll: false);
+        var json = new Option<bool>("--json") { Description = "Print a JSON array of objects (every field, nothing shortened) instead of tab-separated lines." };
+        var command = new Command("list",
+            "Prints a header row, then one tab-separated line per poison message: " + string.Join(", ", Columns) + ". Progress and the count go to standard error. " +
+            "A queue of 32 messages or fewer is peeked (nothing hidden); a longer one is read a page at a time, each page hidden from other readers for at most 30 seconds.")
         {
-            route, status,
+            json,
         };
-        shared.AddTo(command);
-        command.SetAction((parse, ct) => RunAsync(console, shared.Read(parse), environment, logging, async services =>
+        selectors.AddTo(command);
+        storage.AddTo(command);
+        command.SetAction((parse, ct) => storage.RunAsync(console, parse, environment, logging, async services =>
         {
-            var items = await services.GetRequiredService<DeadLetterStore>().ListAsync(new DeadLetterFilter(parse.GetValue(route), parse.GetValue(status)), ct).ConfigureAwait(false);
-            foreach (var item in items)
+            var progress = new SynchronousProgress<ScanProgress>(p => console.Error.WriteLine($"page {p.Page}: {p.Scanned} scanned, {p.Selected} selected"));
+            var items = await services.GetRequiredService<IDeadLetterStore>().ListAsync(selectors.Read(parse), progress, ct).ConfigureAwait(false);
+            if (parse.GetValue(json))
             {
-                console.Out.WriteLine(Describe(item));
+                WriteJson(console.Out, items);
+            }
+            else
+            {
+                console.Out.WriteLine(string.Join('\t', Columns));
+                foreach (var item in items)
+                {
+                    console.Out.WriteLine(string.Join('\t', Fields(item)));
+                }
             }
 
             var unreadable = items.Count(i => i.Entry.Envelope is null);
-            console.Out.WriteLine(unreadable == 0 ? $"{items.Count} message(s)" : $"{items.Count} message(s), {unreadable} without a readable envelope (never replayed)");
+            console.Error.WriteLine(unreadable == 0 ? $"{items.Count} message(s)" : $"{items.Count} message(s), {unreadable} without a readable envelope (never replayed; purge removes them)");
             return ExitCodes.Ok;
         }));
         return command;
     }
 
-    private static Command CreateReplay(CliConsole console, IDictionary<string, string?>? environment, Action<ILoggingBuilder>? logging)
+    private static Command CreateShow(CliConsole console, IDictionary<string, string?>? environment, Action<ILoggingBuilder>? logging)
     {
-        var shared = new SharedOptions();
-        var all = new Option<bool>("--all") { Description = "Replay every readable poison message." };
-        var id = new Option<string?>("--id") { Description = "Replay the message with this envelope id (or poison queue message id)." };
-        var route = new Option<string?>("--route") { Description = "Replay the dead letters of this route." };
-        var status = new Option<int?>("--status") { Description = "Replay the dead letters whose last Braze answer had this HTTP status." };
-        var dryRun = new Option<bool>("--dry-run") { Description = "List what would be replayed and why the rest would not; change nothing." };
-        var includeAmbiguous = new Option<bool>("--include-ambiguous") { Description = "Also replay dead letters whose outcome at Braze is unknown (ambiguous_outcome). Braze may already have applied them: a replayed counter may count twice." };
-        var force = new Option<bool>("--force") { Description = "Replay dead letters recorded for another workspace than the one their route's template names now (they go to the current one)." };
-        var command = new Command("replay", "Puts dead letters back on the outbox page by page (attempt 0, a fresh expiry clock); each is removed from the poison queue only after it is back on the outbox.")
+        var storage = new StorageOptions();
+        var id = new Argument<string>("id") { Description = "The envelope id (the id the ingress returned) or the poison queue's message id." };
+        var command = new Command("show", "Prints one dead letter as JSON: the reason (code, Braze's status and message, detail, endpoint, workspace, times), the envelope with its payload, and the raw text of what cannot be read. Exit 6 when it is not on the poison queue.")
         {
-            all, id, route, status, dryRun, includeAmbiguous, force,
+            id,
         };
-        shared.AddTo(command);
-        command.SetAction((parse, ct) =>
+        storage.AddTo(command);
+        command.SetAction((parse, ct) => storage.RunAsync(console, parse, environment, logging, async services =>
         {
-            var filter = new DeadLetterFilter(parse.GetValue(route), parse.GetValue(status), parse.GetValue(id));
-            if (parse.GetValue(all) == (filter != DeadLetterFilter.All))
+            var wanted = parse.GetRequiredValue(id);
+            var found = await services.GetRequiredService<IDeadLetterStore>().ListAsync(new DeadLetterFilter(Id: wanted), null, ct).ConfigureAwait(false);
+            if (found.Count == 0)
             {
-                console.Error.WriteLine("error: say what to replay: --all, or one or more of --id, --route, --status (not together with --all).");
-                return Task.FromResult(ExitCodes.Usage);
+                console.Error.WriteLine($"error: no dead letter with id '{wanted}' on the poison queue (see deadletter list, or trace {wanted})");
+                return ExitCodes.NotFound;
             }
 
-            var options = new ReplayOptions(parse.GetValue(dryRun), parse.GetValue(includeAmbiguous), parse.GetValue(force));
-            return RunAsync(console, shared.Read(parse), environment, logging, services => ReplayAsync(console, services, filter, options, ct));
-        });
+            JsonOutput.Write(console.Out, writer =>
+            {
+                writer.WriteStartArray();
+                foreach (var item in found)
+                {
+                    JsonOutput.WriteDeadLetter(writer, item, full: true);
+                }
+
+                writer.WriteEndArray();
+            });
+            return ExitCodes.Ok;
+        }));
         return command;
     }
 
-    private static async Task<int> ReplayAsync(CliConsole console, IServiceProvider services, DeadLetterFilter filter, ReplayOptions options, CancellationToken cancellationToken)
-    {
-        if (options.IncludeAmbiguous)
-        {
-            console.Error.WriteLine("warning: --include-ambiguous resends messages Braze may already have applied: a replayed counter may count twice, a replayed trigger may send twice.");
-        }
-
-        var progress = new SynchronousProgress<ReplayProgress>(p =>
-            console.Error.WriteLine($"page {p.Page}: {p.Scanned} scanned, {p.Replayed} {(options.DryRun ? "would be replayed" : "replayed")}, {p.Skipped} skipped"));
-        var result = await services.GetRequiredService<DeadLetterStore>().ReplayAsync(filter, options, progress, cancellationToken).ConfigureAwait(false);
-        foreach (var replayed in result.Replayed)
-        {
-            var ambiguous = replayed.OverrideClaim ? " (ambiguous outcome: claim overridden)" : string.Empty;
-            console.Out.WriteLine(result.DryRun
-                ? $"would replay {replayed.MessageId} (route {replayed.Route}, poison message {replayed.QueueMessageId}){ambiguous}"
-                : $"replayed {replayed.MessageId} (route {replayed.Route}){ambiguous}");
-        }
-
-        foreach (var skipped in result.Skipped)
-        {
-            console.Error.WriteLine($"skipped {skipped.QueueMessageId}{(skipped.MessageId is null ? string.Empty : $" ({skipped.MessageId})")}: {skipped.Problem}");
-        }
-
-        var overridden = result.Replayed.Count(r => r.OverrideClaim);
-        if (overridden > 0)
-        {
-            console.Error.WriteLine($"warning: {overridden} {(result.DryRun ? "would be" : "were")} replayed with an ambiguous earlier outcome; Braze may apply them a second time (a counter may count twice). Check the profiles in Braze.");
-        }
-
-        console.Out.WriteLine(result.DryRun
-            ? $"dry run: {result.Replayed.Count} would be replayed, {result.Skipped.Count} skipped, {result.Scanned} scanned; nothing was changed"
-            : $"{result.Replayed.Count} replayed, {result.Skipped.Count} skipped, {result.Scanned} scanned");
-        if (result.StorageProblem is not null)
-        {
-            console.Error.WriteLine($"error: stopped part way: {result.StorageProblem}; what is listed above as replayed is on the outbox");
-            return StorageError;
-        }
-
-        return result.Skipped.Count == 0 ? ExitCodes.Ok : NotAllReplayed;
-    }
-
-    private static async Task<int> RunAsync(
-        CliConsole console, IDictionary<string, string?> overrides, IDictionary<string, string?>? environment, Action<ILoggingBuilder>? logging, Func<IServiceProvider, Task<int>> action)
-    {
-        try
-        {
-            var settings = overrides[SharedOptions.SettingsKey];
-            overrides.Remove(SharedOptions.SettingsKey);
-            await using var services = CliServices.Build(console, settings, environment, overrides, logging);
-            return await action(services).ConfigureAwait(false);
-        }
-        catch (CliSettingsException ex)
-        {
-            console.Error.WriteLine("error: " + ex.Message);
-            return ExitCodes.Usage;
-        }
-        catch (InvalidOperationException ex) when (ex.Message.Contains("is not configured", StringComparison.Ordinal))
-        {
-            console.Error.WriteLine("error: no storage connection: pass --connection or set AzureWebJobsStorage. " + ex.Message);
-            return ExitCodes.Usage;
-        }
-        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
-        {
-            console.Error.WriteLine("error: " + string.Join(" ", ex.Failures));
-            return ExitCodes.Usage;
-        }
-        catch (TemplateCatalogException ex)
-        {
-            console.Error.WriteLine("error: replay checks each dead letter against its route's template (workspace): pass --templates <dir> or set Templates__Directory. " + ex.Message);
-            return ExitCodes.Usage;
-        }
-        catch (Exception ex) when (ex is FormatException or ArgumentException)
-        {
-            console.Error.WriteLine($"error: the storage connection (--connection or AzureWebJobsStorage) is not valid ({ex.GetType().Name})");
-            return ExitCodes.Usage;
-        }
-        catch (Exception ex) when (StorageFailure.Is(ex))
-        {
-            console.Error.WriteLine($"error: the poison queue could not be read: storage {StorageFailure.Describe(ex)}");
-            return StorageError;
-        }
-    }
-
-    private static string Describe(DeadLetterItem item)
+    internal static IEnumerable<string> Fields(DeadLetterItem item)
     {
         var entry = item.Entry;
         var reason = entry.Reason;
-        var when = reason?.DeadLetteredAt ?? item.InsertedOn;
-        return string.Join('\t',
+        return
+        [
             item.QueueMessageId,
-            entry.Kind switch { PoisonKind.DeadLetter => "dead-letter", PoisonKind.HostPoison => "host-poison", _ => "unreadable" },
+            Kind(item),
             entry.Envelope?.Route ?? reason?.Route ?? "-",
             reason is null ? "-" : reason.Workspace ?? WebhookTemplate.DefaultWorkspace,
             reason?.Status?.ToString(CultureInfo.InvariantCulture) ?? "-",
-            reason?.Code ?? (entry.Kind == PoisonKind.HostPoison ? "crashed" : "-"),
-            entry.Envelope?.Id ?? reason?.MessageId ?? "-",
-            when?.ToString("u", CultureInfo.InvariantCulture) ?? "-",
-            OneLine(reason?.BrazeMessage ?? reason?.Detail ?? entry.Problem ?? string.Empty));
+            item.ReasonCode,
+            item.MessageId ?? "-",
+            item.DeadLetteredAt?.ToString("u", CultureInfo.InvariantCulture) ?? "-",
+            OneLine(reason?.BrazeMessage ?? reason?.Detail ?? entry.Problem ?? string.Empty),
+        ];
     }
+
+    internal static string Kind(DeadLetterItem item) => item.Entry.Kind switch
+    {
+        PoisonKind.DeadLetter => "dead-letter",
+        PoisonKind.HostPoison => "host-poison",
+        _ => "unreadable",
+    };
+
+    private static void WriteJson(TextWriter output, IReadOnlyList<DeadLetterItem> items) =>
+        JsonOutput.Write(output, writer =>
+        {
+            writer.WriteStartArray();
+            foreach (var item in items)
+            {
+                JsonOutput.WriteDeadLetter(writer, item, full: false);
+            }
+
+            writer.WriteEndArray();
+        });
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ").Replace('\t', ' ');
+}
 
-    /// <summary>The options every deadletter command has: where the queue is, which settings file, which templates.</summary>
-    private sealed class SharedOptions
+/// <summary>
+/// The selection options of <c>list</c>, <c>replay</c> and <c>purge</c>: <c>--all</c> (replay, purge: say it explicitly),
+/// <c>--id</c>, <c>--route</c>, <c>--status</c>, <c>--reason</c> and <c>--since</c>; every one given must match.
+/// </summary>
+internal sealed class DeadLetterSelectors
+{
+    private readonly Option<bool>? _all;
+    private readonly Option<string?> _id = new("--id") { Description = "The envelope id (the id the ingress returned) or the poison queue's message id." };
+    private readonly Option<string?> _route = new("--route") { Description = "Dead letters of this route." };
+    private readonly Option<int?> _status = new("--status") { Description = "Dead letters whose last Braze answer had this HTTP status." };
+    private readonly Option<string?> _reason = new("--reason") { Description = "Dead letters with this reason code (http_400, ambiguous_outcome, expired, invalid_envelope, host_poison, unreadable, ...)." };
+    private readonly Option<DateTimeOffset?> _since = new("--since")
     {
-        public const string SettingsKey = "--settings";
+        Description = "Dead letters dead-lettered at or after this time: an ISO 8601 time (UTC unless it has an offset), or an age such as 90m, 6h, 2d.",
+        CustomParser = result => SinceParser.Parse(result, TimeProvider.System),
+    };
 
-        private readonly Option<string?> _connection = new("--connection") { Description = "Storage connection string; defaults to the AzureWebJobsStorage setting." };
-        private readonly Option<string?> _queue = new("--queue") { Description = $"Outbox queue name (the poison queue is <name>-poison); defaults to Outbox__QueueName or {OutboxOptions.DefaultQueueName}." };
-        private readonly Option<string?> _settings = new(SettingsKey) { Description = "A local.settings.json whose Values to read; defaults to ./local.settings.json or src/BrazeFunctions/local.settings.json above the current directory." };
-        private readonly Option<string?> _templates = new("--templates", "-t") { Description = "The templates folder (replay checks workspaces); defaults to Templates__Directory or the nearest templates/ folder." };
-
-        public void AddTo(Command command)
+    public DeadLetterSelectors(bool withAll)
+    {
+        if (withAll)
         {
-            command.Options.Add(_connection);
-            command.Options.Add(_queue);
-            command.Options.Add(_settings);
-            command.Options.Add(_templates);
+            _all = new Option<bool>("--all") { Description = "Every message on the poison queue (not together with the other selectors)." };
+        }
+    }
+
+    public void AddTo(Command command)
+    {
+        if (_all is not null)
+        {
+            command.Options.Add(_all);
         }
 
-        public Dictionary<string, string?> Read(ParseResult parse) => new(StringComparer.Ordinal)
-        {
-            ["AzureWebJobsStorage"] = parse.GetValue(_connection),
-            [$"{OutboxOptions.Section}:QueueName"] = parse.GetValue(_queue),
-            [$"{TemplateCatalogOptions.Section}:Directory"] = parse.GetValue(_templates),
-            [SettingsKey] = parse.GetValue(_settings),
-        };
+        command.Options.Add(_id);
+        command.Options.Add(_route);
+        command.Options.Add(_status);
+        command.Options.Add(_reason);
+        command.Options.Add(_since);
     }
 
-    /// <summary>Reports on the caller's thread, so progress lines and result lines come out in order.</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    public DeadLetterFilter Read(ParseResult parse) =>
+        new(parse.GetValue(_route), parse.GetValue(_status), parse.GetValue(_id)) { Reason = parse.GetValue(_reason), Since = parse.GetValue(_since) };
+
+    /// <summary>For replay and purge: exactly one of <c>--all</c> or a selection; null with the problem when neither or both.</summary>
+    public DeadLetterFilter? ReadExplicit(ParseResult parse, string verb, out string? problem)
     {
-        public void Report(T value) => report(value);
+        var filter = Read(parse);
+        problem = _all is not null && parse.GetValue(_all) == filter.SelectsAll
+            ? null
+            : $"say what to {verb}: --all, or one or more of --id, --route, --status, --reason, --since (not together with --all).";
+        return problem is null ? filter : null;
     }
+}
+
+/// <summary>Reports on the caller's thread, so progress lines and result lines come out in order.</summary>
+internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
 }

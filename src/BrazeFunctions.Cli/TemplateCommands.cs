@@ -2,42 +2,42 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using BrazeFunctions.Core.Braze;
+using BrazeFunctions.Core.Ingress;
 using BrazeFunctions.Core.Templates;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Configuration;
 
 namespace BrazeFunctions.Cli;
 
 /// <summary><c>render</c> and <c>validate</c>: what a template produces, before it is deployed.</summary>
 internal static class TemplateCommands
 {
-    public const string SampleSuffix = ".sample.json";
-
     private static readonly JsonWriterOptions Indented = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static Command CreateRender(CliConsole console)
     {
         var template = new Argument<string>("route-or-file") { Description = "A route of the templates folder (e.g. trigger-canvas) or the path of a .liquid file." };
         var payload = new Option<string?>("--payload", "-p") { Description = "The webhook payload: a JSON file, or - to read standard input. Defaults to the template's <route>.sample.json." };
-        var templates = TemplatesOption();
-        var command = new Command("render", "Renders a template with a payload and prints {\"endpoint\": ..., \"body\": ...}. Exit 0 rendered, 2 template or validation error, 3 aborted.")
+        var templates = TemplateFiles.TemplatesOption();
+        var settings = StorageOptions.SettingsOption("A local.settings.json whose Ingress__MaxBodyBytes limits the payload, as at the ingress; defaults to the nearest one (./local.settings.json, else src/BrazeFunctions/local.settings.json above).");
+        var command = new Command("render",
+            "Renders a template with a payload and prints the Braze request it becomes: {\"workspace\": ..., \"endpoint\": ..., \"idempotency_key\": ... or null, \"body\": {...}}. " +
+            "The payload first passes the ingress's own checks (size, UTF-8, one JSON object, no duplicate key, no lone surrogate; a syntax error names its line and byte). " +
+            "Exit 0 rendered, 1 usage, 2 template or payload error, 3 aborted by the template.")
         {
             template,
             payload,
             templates,
+            settings,
         };
-        command.SetAction(parse => Render(console, parse.GetRequiredValue(template), parse.GetValue(payload), parse.GetValue(templates)));
+        command.SetAction(parse => Render(console, parse.GetRequiredValue(template), parse.GetValue(payload), parse.GetValue(templates), parse.GetValue(settings)));
         return command;
     }
 
     public static Command CreateValidate(CliConsole console)
     {
-        var templates = TemplatesOption();
-        var settings = new Option<string?>("--settings", "-s")
-        {
-            Description = "A local.settings.json: also check that every template's workspace is configured in its Values (Braze__RestEndpoint and Braze__ApiKey are the workspace default; Braze__Workspaces__<name>__RestEndpoint and __ApiKey the others).",
-        };
+        var templates = TemplateFiles.TemplatesOption();
+        var settings = StorageOptions.SettingsOption(
+            "A local.settings.json: also check that every template's workspace is configured in its Values (Braze__RestEndpoint and Braze__ApiKey are the workspace default; Braze__Workspaces__<name>__RestEndpoint and __ApiKey the others).");
         var command = new Command("validate", "Parses every template and renders each with its <route>.sample.json; with --settings, checks every template's Braze workspace is configured. Exit 0 when all pass, 2 otherwise.")
         {
             templates,
@@ -47,30 +47,24 @@ internal static class TemplateCommands
         return command;
     }
 
-    internal static int Render(CliConsole console, string routeOrFile, string? payloadPath, string? templatesDirectory)
+    internal static int Render(CliConsole console, string routeOrFile, string? payloadPath, string? templatesDirectory, string? settingsFile = null)
     {
-        var file = ResolveTemplateFile(console, routeOrFile, templatesDirectory);
-        if (file is null)
+        var file = TemplateFiles.ResolveTemplateFile(console, routeOrFile, templatesDirectory);
+        if (file is null || MaxBodyBytes(console, settingsFile) is not { } maxBytes)
         {
             return ExitCodes.Usage;
         }
 
-        WebhookTemplate template;
-        try
+        if (TemplateFiles.TryLoad(console, file) is not { } template)
         {
-            template = TemplateLoader.LoadFile(file);
-        }
-        catch (TemplateLoadException ex)
-        {
-            WriteLoadError(console, ex);
             return ExitCodes.TemplateError;
         }
 
-        payloadPath ??= SamplePath(file);
-        string payloadJson;
+        payloadPath ??= TemplateFiles.SamplePath(file);
+        byte[] payload;
         try
         {
-            payloadJson = payloadPath == "-" ? console.In.ReadToEnd() : File.ReadAllText(Path.GetFullPath(payloadPath, console.WorkingDirectory));
+            payload = payloadPath == "-" ? Encoding.UTF8.GetBytes(console.In.ReadToEnd()) : File.ReadAllBytes(Path.GetFullPath(payloadPath, console.WorkingDirectory));
         }
         catch (IOException ex)
         {
@@ -78,7 +72,19 @@ internal static class TemplateCommands
             return ExitCodes.Usage;
         }
 
-        var outcome = CreateRenderer().Render(template, payloadJson, new RenderFacts("cli-" + Guid.NewGuid().ToString("N")[..12], TimeProvider.System.GetUtcNow(), null));
+        // The same checks as the ingress: a payload that renders here is one the relay would have queued.
+        if (WebhookBodyCheck.Check(payload, null, maxBytes, out var body) is { } problem)
+        {
+            console.Error.WriteLine($"{(payloadPath == "-" ? "standard input" : payloadPath)}: error: the ingress would refuse this payload with {problem.Status} {problem.Error}: {problem.Message}");
+            return ExitCodes.TemplateError;
+        }
+
+        var outcome = TemplateFiles.CreateRenderer().Render(template, body!.Text, new RenderFacts("cli-" + Guid.NewGuid().ToString("N")[..12], TimeProvider.System.GetUtcNow(), null));
+        return WriteOutcome(console, template, outcome);
+    }
+
+    private static int WriteOutcome(CliConsole console, WebhookTemplate template, RenderOutcome outcome)
+    {
         switch (outcome)
         {
             case RenderOutcome.Rendered rendered:
@@ -98,16 +104,37 @@ internal static class TemplateCommands
                 console.Out.WriteLine($"aborted: {aborted.Reason}");
                 return ExitCodes.Aborted;
             case RenderOutcome.Failed failed:
-                WriteRenderError(console, template, failed);
+                TemplateFiles.WriteRenderError(console, template, failed);
                 return ExitCodes.TemplateError;
             default:
                 throw new InvalidOperationException($"Unknown outcome {outcome.GetType().Name}.");
         }
     }
 
+    /// <summary>The ingress's body limit from the settings file given, else the nearest one, else the default; null (and an error) when a given file is unusable.</summary>
+    private static int? MaxBodyBytes(CliConsole console, string? settingsFile)
+    {
+        var file = settingsFile is null ? CliServices.FindLocalSettings(console.WorkingDirectory) : Path.GetFullPath(settingsFile, console.WorkingDirectory);
+        try
+        {
+            var values = file is null ? new Dictionary<string, string?>() : CliServices.ReadValues(file);
+            return WebhookBodyCheck.MaxBodyBytes(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
+        }
+        catch (CliSettingsException ex) when (settingsFile is not null)
+        {
+            console.Error.WriteLine("error: " + ex.Message);
+            return null;
+        }
+        catch (CliSettingsException)
+        {
+            // A broken local.settings.json found by looking around is not what the author asked about: the default limit applies.
+            return WebhookBodyCheck.MaxBodyBytes(new ConfigurationBuilder().Build());
+        }
+    }
+
     internal static int Validate(CliConsole console, string? templatesDirectory, string? settingsFile = null)
     {
-        var directory = ResolveTemplatesDirectory(console, templatesDirectory);
+        var directory = TemplateFiles.ResolveTemplatesDirectory(console, templatesDirectory);
         if (directory is null)
         {
             return ExitCodes.Usage;
@@ -139,7 +166,7 @@ internal static class TemplateCommands
             return ExitCodes.TemplateError;
         }
 
-        var renderer = CreateRenderer();
+        var renderer = TemplateFiles.CreateRenderer();
         var failures = 0;
         foreach (var file in files)
         {
@@ -169,7 +196,7 @@ internal static class TemplateCommands
         }
         catch (TemplateLoadException ex)
         {
-            WriteLoadError(console, ex);
+            TemplateFiles.WriteLoadError(console, ex);
             return false;
         }
 
@@ -180,7 +207,7 @@ internal static class TemplateCommands
             return false;
         }
 
-        var sample = SamplePath(file);
+        var sample = TemplateFiles.SamplePath(file);
         if (!File.Exists(sample))
         {
             console.Error.WriteLine($"{file}: error: route {template.Route}: no sample payload {Path.GetFileName(sample)} next to the template");
@@ -202,7 +229,7 @@ internal static class TemplateCommands
                 console.Error.WriteLine($"{file}: error: route {template.Route}: the sample payload aborted the render: {aborted.Reason}");
                 return false;
             case RenderOutcome.Failed failed:
-                WriteRenderError(console, template, failed);
+                TemplateFiles.WriteRenderError(console, template, failed);
                 return false;
             default:
                 return false;
@@ -231,80 +258,4 @@ internal static class TemplateCommands
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static WebhookTemplateRenderer CreateRenderer() =>
-        new(Options.Create(new TemplateCatalogOptions()), Options.Create(new BrazeRequestLimits()), TimeProvider.System, NullLogger<WebhookTemplateRenderer>.Instance);
-
-    private static Option<string?> TemplatesOption() =>
-        new("--templates", "-t") { Description = "The templates folder. Defaults to the nearest templates/ folder at or above the current directory." };
-
-    private static string SamplePath(string templateFile) =>
-        Path.Combine(Path.GetDirectoryName(templateFile)!, Path.GetFileNameWithoutExtension(templateFile) + SampleSuffix);
-
-    private static string? ResolveTemplateFile(CliConsole console, string routeOrFile, string? templatesDirectory)
-    {
-        var asPath = Path.GetFullPath(routeOrFile, console.WorkingDirectory);
-        if (File.Exists(asPath))
-        {
-            return asPath;
-        }
-
-        if (routeOrFile.EndsWith(TemplateLoader.Extension, StringComparison.OrdinalIgnoreCase) || routeOrFile.Contains('/', StringComparison.Ordinal))
-        {
-            console.Error.WriteLine($"error: template file '{routeOrFile}' does not exist");
-            return null;
-        }
-
-        var directory = ResolveTemplatesDirectory(console, templatesDirectory);
-        if (directory is null)
-        {
-            return null;
-        }
-
-        var file = Path.Combine(directory, routeOrFile + TemplateLoader.Extension);
-        if (File.Exists(file))
-        {
-            return file;
-        }
-
-        var known = Directory.GetFiles(directory, "*" + TemplateLoader.Extension).Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal);
-        console.Error.WriteLine($"error: route '{routeOrFile}' has no template in '{directory}'. Known routes: {string.Join(", ", known)}");
-        return null;
-    }
-
-    internal static string? ResolveTemplatesDirectory(CliConsole console, string? explicitDirectory)
-    {
-        if (explicitDirectory is not null)
-        {
-            var full = Path.GetFullPath(explicitDirectory, console.WorkingDirectory);
-            if (Directory.Exists(full))
-            {
-                return full;
-            }
-
-            console.Error.WriteLine($"error: templates folder '{explicitDirectory}' does not exist");
-            return null;
-        }
-
-        for (var dir = new DirectoryInfo(console.WorkingDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "templates");
-            if (Directory.Exists(candidate) && Directory.EnumerateFiles(candidate, "*" + TemplateLoader.Extension).Any())
-            {
-                return candidate;
-            }
-        }
-
-        console.Error.WriteLine($"error: no templates/ folder with *.liquid files at or above '{console.WorkingDirectory}'; pass --templates <dir>");
-        return null;
-    }
-
-    private static void WriteLoadError(CliConsole console, TemplateLoadException ex) =>
-        console.Error.WriteLine($"{ex.File}({ex.Line},{ex.Column}): error: route {Path.GetFileNameWithoutExtension(ex.File)}, line {ex.Line}, column {ex.Column}: {ex.Problem}");
-
-    private static void WriteRenderError(CliConsole console, WebhookTemplate template, RenderOutcome.Failed failed)
-    {
-        var position = failed.Line is { } line ? $"({line},{failed.Column ?? 1})" : string.Empty;
-        var where = failed.Line is { } l ? $", line {l}, column {failed.Column ?? 1}" : string.Empty;
-        console.Error.WriteLine($"{template.SourcePath}{position}: error: route {failed.Route}{where}: {failed.Error}");
-    }
 }

@@ -48,6 +48,10 @@ public static class DispatchServiceCollectionExtensions
         services.TryAddSingleton<UsersTrackCaps>();
         services.TryAddSingleton<MergeRules>();
         services.TryAddSingleton<BatchSender>();
+        // Before the batcher: hosted services stop in reverse order, so the recorder still writes the batcher's last endings.
+        services.AddRelayTrace();
+        services.TryAddSingleton<TraceRecorder>();
+        services.AddHostedService(sp => sp.GetRequiredService<TraceRecorder>());
         services.TryAddSingleton<DeliveryBatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryBatcher>());
         services.TryAddSingleton<DeadLetterWriter>();

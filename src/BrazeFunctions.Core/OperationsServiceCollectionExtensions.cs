@@ -10,7 +10,7 @@ namespace BrazeFunctions.Core;
 public static class OperationsServiceCollectionExtensions
 {
     /// <summary>
-    /// The dead-letter store (list, replay), the poison sweep, the queue probe and its gauges, the <c>queues</c> health check
+    /// The dead-letter store (list, replay, purge), the message trace, the poison sweep, the queue probe and its gauges, the <c>queues</c> health check
     /// and the report of every <see cref="IRelayHealthCheck"/>. The Function App and the CLI share this wiring.
     /// </summary>
     public static IServiceCollection AddRelayOperations(this IServiceCollection services)
@@ -18,13 +18,32 @@ public static class OperationsServiceCollectionExtensions
         services.AddRelayStorage();
         services.AddRelayTemplates();
         services.TryAddSingleton<RouteWorkspaces>();
+        services.AddRelayTrace();
         services.TryAddSingleton<DeadLetterStore>();
+        services.TryAddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<DeadLetterStore>());
+        services.TryAddSingleton<IMessageTrace, MessageTrace>();
         services.TryAddSingleton<DeadLetterSweeper>();
         services.TryAddSingleton<QueueInspector>();
         services.TryAddSingleton<QueueMetrics>();
         services.TryAddSingleton<QueueMonitor>();
         services.TryAddSingleton<RelayHealthReport>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRelayHealthCheck, QueuesHealthCheck>());
+        return services;
+    }
+
+    /// <summary>The trace records' options and table store (the dispatcher's recorder is added with dispatch).</summary>
+    internal static IServiceCollection AddRelayTrace(this IServiceCollection services)
+    {
+        if (services.Any(d => d.ServiceType == typeof(TraceStore)))
+        {
+            return services;
+        }
+
+        services.AddRelayStorage();
+        services.AddOptions<TraceOptions>().BindConfiguration(TraceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<RelayTables>();
+        services.TryAddSingleton<TraceMetrics>();
+        services.TryAddSingleton<TraceStore>();
         return services;
     }
 }

@@ -179,6 +179,7 @@ internal sealed class BatchSender
         foreach (var item in state.Current)
         {
             item.FirstSentAt ??= sentAt;
+            item.RequestMessages = state.Current.Count;
         }
 
         BrazeResponse response;

@@ -62,6 +62,9 @@ internal sealed class DeliveryItem
 
     public DateTimeOffset? LastAnsweredAt { get; set; }
 
+    /// <summary>How many messages the last request carrying this item held (its batch size, for the trace record).</summary>
+    public int RequestMessages { get; set; }
+
     public Task<DeliveryReport> Report => _report.Task;
 
     /// <summary>Takes the item for sending; false when its caller already withdrew it.</summary>

@@ -46,12 +46,14 @@ internal sealed class OutboxDispatcher : IOutboxDispatcher
     private readonly BrazeWorkspaces _workspaces;
     private readonly IOptions<DeliveryRetryOptions> _retry;
     private readonly MergeRules _merging;
+    private readonly TraceRecorder _trace;
+    private readonly TimeProvider _time;
     private readonly RelayMetrics _metrics;
     private readonly ILogger<OutboxDispatcher> _logger;
 
     public OutboxDispatcher(
         IWebhookRenderer renderer, DeliveryBatcher batcher, DeliveryEndings endings, BrazeWorkspaces workspaces,
-        IOptions<DeliveryRetryOptions> retry, MergeRules merging, RelayMetrics metrics, ILogger<OutboxDispatcher> logger)
+        IOptions<DeliveryRetryOptions> retry, MergeRules merging, TraceRecorder trace, TimeProvider time, RelayMetrics metrics, ILogger<OutboxDispatcher> logger)
     {
         _renderer = renderer;
         _batcher = batcher;
@@ -59,6 +61,8 @@ internal sealed class OutboxDispatcher : IOutboxDispatcher
         _workspaces = workspaces;
         _retry = retry;
         _merging = merging;
+        _trace = trace;
+        _time = time;
         _metrics = metrics;
         _logger = logger;
     }
@@ -93,7 +97,14 @@ internal sealed class OutboxDispatcher : IOutboxDispatcher
             Log.Redelivered(_logger, envelope.Id, dequeueCount);
         }
 
-        var result = await DispatchEnvelopeAsync(envelope, dequeueCount, cancellationToken).ConfigureAwait(false);
+        var trail = new DispatchTrail();
+        var result = await DispatchEnvelopeAsync(envelope, dequeueCount, trail, cancellationToken).ConfigureAwait(false);
+        // After the ending, and without waiting: the record is for the operator's trace, never part of the delivery.
+        if (TraceOf(envelope, result, trail.Item) is { } record)
+        {
+            _trace.Record(record);
+        }
+
         activity?.SetTag("relay.outcome", result.Outcome.ToString());
         if (result.Outcome == DispatchOutcome.DeadLettered)
         {
@@ -103,7 +114,7 @@ internal sealed class OutboxDispatcher : IOutboxDispatcher
         return result;
     }
 
-    private async Task<DispatchResult> DispatchEnvelopeAsync(WebhookEnvelope envelope, long dequeueCount, CancellationToken cancellationToken)
+    private async Task<DispatchResult> DispatchEnvelopeAsync(WebhookEnvelope envelope, long dequeueCount, DispatchTrail trail, CancellationToken cancellationToken)
     {
         if (dequeueCount >= _retry.Value.MaxDequeueCount)
         {
@@ -147,6 +158,7 @@ internal sealed class OutboxDispatcher : IOutboxDispatcher
 
             case RenderOutcome.Rendered rendered:
                 var item = Prepare(envelope, rendered);
+                trail.Item = item;
                 if (item.Coalesce && item.Shape.AloneBecause is { } alone)
                 {
                     Log.SentAlone(_logger, envelope.Id, envelope.Route, alone);
@@ -160,6 +172,36 @@ internal sealed class OutboxDispatcher : IOutboxDispatcher
         }
     }
 
+    private TraceRecord? TraceOf(WebhookEnvelope envelope, DispatchResult result, DeliveryItem? item)
+    {
+        TraceEvent? traceEvent = result.Outcome switch
+        {
+            DispatchOutcome.Delivered => TraceEvent.Delivered,
+            DispatchOutcome.Deferred => TraceEvent.Deferred,
+            DispatchOutcome.DeadLettered => TraceEvent.DeadLettered,
+            DispatchOutcome.Aborted => TraceEvent.Aborted,
+            DispatchOutcome.Duplicate => TraceEvent.Duplicate,
+            _ => null,
+        };
+        if (traceEvent is null)
+        {
+            return null;
+        }
+
+        var now = _time.GetUtcNow();
+        return new TraceRecord(envelope.Id, traceEvent.Value, now)
+        {
+            Route = envelope.Route,
+            Reason = result.Reason,
+            Status = result.StatusCode,
+            BatchSize = result.Outcome == DispatchOutcome.Delivered && item is { RequestMessages: > 0 } ? item.RequestMessages : null,
+            Until = result.Delay is { } delay ? now + delay : null,
+            Endpoint = item?.Endpoint,
+            Workspace = item?.Workspace.Name,
+            Attempt = envelope.Attempt,
+        };
+    }
+
     private DeliveryItem Prepare(WebhookEnvelope envelope, RenderOutcome.Rendered rendered)
     {
         var coalesce = _merging.MayWaitForCompany(rendered.Coalesce, envelope.SendAlone);
@@ -168,4 +210,10 @@ internal sealed class OutboxDispatcher : IOutboxDispatcher
         var key = string.IsNullOrEmpty(rendered.IdempotencyKey) ? envelope.Id : rendered.IdempotencyKey;
         return new DeliveryItem(envelope, _workspaces.Get(rendered.Workspace), rendered.Endpoint, shape, key, policy, coalesce);
     }
+}
+
+/// <summary>What one dispatch got as far as, for its trace record: the delivery item, once the template rendered.</summary>
+internal sealed class DispatchTrail
+{
+    public DeliveryItem? Item { get; set; }
 }

@@ -21,8 +21,6 @@ internal sealed partial class WebhookRequestValidator(IRouteCatalog routes, IOpt
     public const string IdempotencyKeyHeader = "Idempotency-Key";
     public const int MaxIdempotencyKeyLength = 200;
 
-    private const int MaxJsonDepth = 64;
-
     public async Task<(ValidatedWebhook? Webhook, JsonReply? Rejection)> ValidateAsync(string route, HttpRequest request, CancellationToken cancellationToken)
     {
         var settings = options.Value;
@@ -49,28 +47,13 @@ internal sealed partial class WebhookRequestValidator(IRouteCatalog routes, IOpt
 
         if (request.ContentLength > settings.MaxBodyBytes)
         {
-            return TooLarge(settings.MaxBodyBytes);
+            return Reject(WebhookBodyCheck.TooLarge(settings.MaxBodyBytes));
         }
 
         var (body, length) = await ReadBodyAsync(request.Body, settings.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
-        if (length > settings.MaxBodyBytes)
+        if (WebhookBodyCheck.Check(body.AsMemory(0, length), encoding, settings.MaxBodyBytes, out var accepted) is { } bodyProblem)
         {
-            return TooLarge(settings.MaxBodyBytes);
-        }
-
-        if (!RequestBodyText.TryDecode(body.AsMemory(0, length), encoding, out var decoded, out var encodingProblem))
-        {
-            return Reject(StatusCodes.Status400BadRequest, "invalid_encoding", encodingProblem);
-        }
-
-        if (decoded.Text.AsSpan().Trim(" \t\r\n").IsEmpty)
-        {
-            return Reject(StatusCodes.Status400BadRequest, "empty_body", "The request body is empty; send the webhook payload as a JSON object.");
-        }
-
-        if (StrictJson.Check(decoded.Utf8.Span, MaxJsonDepth) is { } jsonProblem)
-        {
-            return Reject(StatusCodes.Status400BadRequest, jsonProblem.Error, jsonProblem.Message, jsonProblem.Extra);
+            return Reject(bodyProblem);
         }
 
         var idempotencyKey = request.Headers[IdempotencyKeyHeader].ToString();
@@ -83,8 +66,8 @@ internal sealed partial class WebhookRequestValidator(IRouteCatalog routes, IOpt
         var traceParent = request.Headers["traceparent"].ToString();
         return (new ValidatedWebhook(
             canonicalRoute,
-            decoded.Text,
-            decoded.Utf8.Length,
+            accepted!.Text,
+            accepted.Utf8Bytes,
             TraceParentFormat().IsMatch(traceParent) ? traceParent : null,
             idempotencyKey.Length == 0 ? null : idempotencyKey), null);
     }
@@ -92,9 +75,8 @@ internal sealed partial class WebhookRequestValidator(IRouteCatalog routes, IOpt
     private static (ValidatedWebhook?, JsonReply?) Reject(int status, string error, string message, JsonObject? extra = null) =>
         (null, JsonReply.Problem(status, error, message, extra));
 
-    private static (ValidatedWebhook?, JsonReply?) TooLarge(int max) =>
-        Reject(StatusCodes.Status413PayloadTooLarge, "payload_too_large",
-            $"The request body is larger than {max} bytes, the most the relay accepts (a queue message holds 64 KiB).");
+    private static (ValidatedWebhook?, JsonReply?) Reject(WebhookBodyProblem problem) =>
+        (null, JsonReply.Problem(problem.Status, problem.Error, problem.Message, problem.Extra));
 
     /// <summary>
     /// During a rotation both the current and the next secret are accepted, so Braze can switch to the new value before the

@@ -111,6 +111,20 @@ public sealed class StorageQueue
         }
     }
 
+    /// <summary>Up to <paramref name="maxMessages"/> (at most 32) visible messages from the front, without hiding or changing them; an absent queue is an empty one.</summary>
+    public async Task<IReadOnlyList<StoredMessage>> PeekAsync(int maxMessages, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var peeked = (await _rawClient.PeekMessagesAsync(maxMessages, cancellationToken).ConfigureAwait(false)).Value;
+            return [.. peeked.Select(m => Decode(m.MessageId, null, m.Body, m.InsertedOn, m.ExpiresOn, m.DequeueCount))];
+        }
+        catch (RequestFailedException ex) when (ex.ErrorCode == QueueErrorCode.QueueNotFound)
+        {
+            return [];
+        }
+    }
+
     /// <summary>Makes a received message visible again at once.</summary>
     public Task ReleaseAsync(StoredMessage message, CancellationToken cancellationToken)
     {

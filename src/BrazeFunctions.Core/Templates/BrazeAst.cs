@@ -56,6 +56,12 @@ internal static class BrazeAst
 /// </summary>
 internal sealed class RubyForStatement(ForStatement loop, Expression source) : Statement
 {
+    /// <summary>The loop as parsed (for visitors, which do not know this statement).</summary>
+    public ForStatement Loop => loop;
+
+    /// <summary>The collection it walks.</summary>
+    public Expression Source => source;
+
     public override async ValueTask<Completion> WriteToAsync(TextWriter writer, System.Text.Encodings.Web.TextEncoder encoder, TemplateContext context)
     {
         var collection = await (source ?? loop.Range as Expression ?? throw new InvalidOperationException("a for loop without a collection")).EvaluateAsync(context);

@@ -27,8 +27,13 @@ internal sealed class RelayTestHost : IAsyncDisposable
     public static async Task<RelayTestHost> StartAsync(IDictionary<string, string?> settings, Action<IServiceCollection>? configure = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        // Every host gets its own idempotency tables (Azurite lives for the whole test run), unless a test shares them on purpose.
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Idempotency:TablePrefix"] = "dedupe" + Guid.NewGuid().ToString("N")[..12] });
+        // Every host gets its own idempotency and trace tables (Azurite lives for the whole test run), unless a test shares them
+        // on purpose: a host on a fake clock far ahead would otherwise drop the trace tables of the others as expired.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Idempotency:TablePrefix"] = "dedupe" + Guid.NewGuid().ToString("N")[..12],
+            ["Trace:TablePrefix"] = "trace" + Guid.NewGuid().ToString("N")[..12],
+        });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
         builder.Services.AddFakeLogging(options => options.CollectRecordsForDisabledLogLevels = false);

@@ -217,6 +217,53 @@ public sealed class TemplateCommandsTests : IDisposable
         Assert.Contains($"{settings} has no \"Values\" object", _error.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Render_PayloadWithADuplicateKey_IsRefusedAsTheIngressWouldWithLineAndByte()
+    {
+        var exit = await Run("{\n  \"user_id\": \"u-1\",\n  \"user_id\": \"u-2\"\n}", "render", "counter-increment", "--payload", "-", "--templates", TemplateTestKit.ShippedTemplatesDirectory);
+
+        Assert.Equal(ExitCodes.TemplateError, exit);
+        Assert.Empty(_out.ToString());
+        Assert.Contains("standard input: error: the ingress would refuse this payload with 400 duplicate_key", _error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("(line 3, byte 3)", _error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\"user_id\": \"u-1\",\n \"plan\": }", "400 invalid_json", "at line 2, byte 10")]
+    [InlineData("{\"user_id\": \"\\udc00\"}", "400 invalid_unicode_escape", "(line 1, byte 13)")]
+    [InlineData("[{\"user_id\": \"u-1\"}]", "400 not_an_object", "it is a JSON array")]
+    public async Task Render_PayloadTheIngressRefuses_NamesTheProblemAndWhere(string payload, string error, string where)
+    {
+        var file = Write("payload.json", payload);
+
+        var exit = await Run("", "render", "counter-increment", "--payload", file, "--templates", TemplateTestKit.ShippedTemplatesDirectory);
+
+        Assert.Equal(ExitCodes.TemplateError, exit);
+        Assert.Contains($"{file}: error: the ingress would refuse this payload with {error}", _error.ToString(), StringComparison.Ordinal);
+        Assert.Contains(where, _error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Render_PayloadOverTheSettingsLimit_Is413AsAtTheIngress()
+    {
+        var settings = WriteSettings(("Ingress__MaxBodyBytes", "20"));
+
+        var exit = await Run("""{"user_id":"a-user-id-that-is-long"}""", "render", "counter-increment", "--payload", "-", "-s", settings, "--templates", TemplateTestKit.ShippedTemplatesDirectory);
+
+        Assert.Equal(ExitCodes.TemplateError, exit);
+        Assert.Contains("413 payload_too_large: The request body is larger than 20 bytes", _error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RenderHelp_DescribesWhatItPrints()
+    {
+        var render = TemplateCommands.CreateRender(new CliConsole(TextReader.Null, TextWriter.Null, TextWriter.Null, _directory));
+
+        Assert.Contains("\"workspace\"", render.Description, StringComparison.Ordinal);
+        Assert.Contains("\"idempotency_key\"", render.Description, StringComparison.Ordinal);
+        Assert.Contains("ingress's own checks", render.Description, StringComparison.Ordinal);
+    }
+
     private const string SecretKey = "sk-cli-test-4Jd8Qw2Zr7";
 
     private string WriteWorkspaceTemplate(string route, string? workspace)

@@ -32,7 +32,7 @@ public sealed partial class DocumentationTests
     {
         // The two classes that answer webhooks, wherever Core's folders put them.
         var codes = SourceFiles(Path.Combine("src", "BrazeFunctions.Core"))
-            .Where(f => Path.GetFileName(f) is "WebhookIngress.cs" or "WebhookRequestValidator.cs")
+            .Where(f => Path.GetFileName(f) is "WebhookIngress.cs" or "WebhookRequestValidator.cs" or "WebhookBodyCheck.cs")
             .SelectMany(f => IngressErrorCode().Matches(File.ReadAllText(f)).Select(m => m.Groups["code"].Value))
             .ToHashSet(StringComparer.Ordinal);
         var table = Section(File.ReadAllText(Path.Combine(Root, "README.md")), "## The ingress:");

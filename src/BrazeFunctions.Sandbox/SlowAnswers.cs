@@ -1,0 +1,64 @@
+using System.Text;
+
+namespace BrazeFunctions.Sandbox;
+
+/// <summary>Answers of a slow or hostile network path: headers then silence, or a body without end.</summary>
+internal static class SlowAnswers
+{
+    private const int ChunkBytes = 64 * 1024;
+
+    /// <summary>
+    /// Sends the headers (with the full body's <c>Content-Length</c>) and half of the body, then waits until the client
+    /// gives up or <paramref name="stopping"/> fires, and aborts the connection: the body never completes.
+    /// </summary>
+    public static async Task StallAsync(HttpResponse response, string body, CancellationToken stopping)
+    {
+        var bytes = Encoding.UTF8.GetBytes(body);
+        response.ContentLength = bytes.Length;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(response.HttpContext.RequestAborted, stopping);
+        try
+        {
+            await response.Body.WriteAsync(bytes.AsMemory(0, bytes.Length / 2), stop.Token);
+            await response.Body.FlushAsync(stop.Token);
+            await Task.Delay(Timeout.InfiniteTimeSpan, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client hung up or the sandbox is stopping: either way the answer ends unfinished.
+        }
+        catch (IOException)
+        {
+        }
+
+        response.HttpContext.Abort();
+    }
+
+    /// <summary>
+    /// Streams a JSON object of about <paramref name="bytes"/> bytes in chunks, with no <c>Content-Length</c>. Returns
+    /// false when the client stopped reading before the end (the expected outcome for a client with a length limit).
+    /// </summary>
+    public static async Task<bool> StreamHugeBodyAsync(HttpResponse response, long bytes, CancellationToken stopping)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(response.HttpContext.RequestAborted, stopping);
+        var padding = new byte[ChunkBytes];
+        Array.Fill(padding, (byte)'x');
+        try
+        {
+            await response.StartAsync(stop.Token);
+            await response.Body.WriteAsync(Encoding.UTF8.GetBytes("{\"message\":\"success\",\"padding\":\""), stop.Token);
+            for (long sent = 0; sent < bytes; sent += ChunkBytes)
+            {
+                await response.Body.WriteAsync(padding.AsMemory(0, (int)Math.Min(ChunkBytes, bytes - sent)), stop.Token);
+                await response.Body.FlushAsync(stop.Token);
+            }
+
+            await response.Body.WriteAsync("\"}"u8.ToArray(), stop.Token);
+            return true;
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or IOException)
+        {
+            response.HttpContext.Abort();
+            return false;
+        }
+    }
+}

@@ -93,6 +93,21 @@ public sealed class SandboxProcessTests : IDisposable
         Assert.Equal(("user-123", 201), (line["ids"]![0]!.GetValue<string>(), line["status"]!.GetValue<int>()));
     }
 
+    [Fact]
+    public async Task Process_PortTaken_ExitsOneSayingItCannotListen()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        using var process = Start("--listen", $"http://127.0.0.1:{port}");
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains($"[braze-sandbox] cannot listen on http://127.0.0.1:{port}", error, StringComparison.Ordinal);
+    }
+
     private static SandboxOptions Parse(params string[] args)
     {
         SandboxOptions? parsed = null;

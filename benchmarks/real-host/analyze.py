@@ -108,13 +108,14 @@ def steady_goodput(config, sandbox, marks):
 
 
 def storage_delta(run_dir):
+    """Requests counted between the start of the feed and the end of the drain, and when that end was."""
     snapshots = read_jsonl(os.path.join(run_dir, "storage-counts.jsonl"))
     start = next((s for s in snapshots if s["label"] == "feed-start"), None)
     end = next((s for s in snapshots if s["label"] == "end" and not s.get("final")), None)
     if not start or not end:
-        return {}
+        return {}, None
     keys = set(start["counts"]) | set(end["counts"])
-    return {k: end["counts"].get(k, 0) - start["counts"].get(k, 0) for k in keys if end["counts"].get(k, 0) != start["counts"].get(k, 0)}
+    return {k: end["counts"].get(k, 0) - start["counts"].get(k, 0) for k in keys if end["counts"].get(k, 0) != start["counts"].get(k, 0)}, end["t"]
 
 
 def host_log_figures(run_dir):
@@ -159,7 +160,9 @@ def summarize(run_dir):
     sandbox = read_jsonl(os.path.join(run_dir, "sandbox.jsonl"))
     feed = read_jsonl(os.path.join(run_dir, "accepted.jsonl"))
     marks = read_json(os.path.join(run_dir, "accepted.jsonl.marks"), {})
-    leftovers = read_json(os.path.join(run_dir, "leftovers.json"), {"outbox": {"count": 0, "users": []}, "poison": {"count": 0, "users": []}})
+    leftovers = read_json(os.path.join(run_dir, "leftovers.json"), {})
+    known = "outbox" in leftovers  # the queues could not be read when Azurite did not answer after the run
+    leftovers = leftovers if known else {"outbox": {"count": None, "users": []}, "poison": {"count": None, "users": []}}
     accepted = {r["user"]: r for r in feed if r["status"] == 202}
     first, times = applied_times(sandbox)
     delivered = {u: t for u, t in first.items() if u in accepted}
@@ -169,8 +172,10 @@ def summarize(run_dir):
     goodput, windows = steady_goodput(config, sandbox, marks) if config.get("limit") and marks else (None, 0)
     failed, deferred, reasons, started = host_log_figures(run_dir)
     cpu = cpu_figure(run_dir)
-    storage = storage_delta(run_dir)
+    storage, measured_until = storage_delta(run_dir)
     storage_total = sum(storage.values())
+    # CPU and storage were measured until the end of the drain; deliveries while the hosts stopped are not in them.
+    measured = sum(1 for t in delivered.values() if measured_until is None or t <= measured_until)
     feed_seconds = max(1e-9, marks.get("feed_end", 0) - marks.get("feed_start", 0))
     figures = {
         "offered": len(feed),
@@ -178,9 +183,9 @@ def summarize(run_dir):
         "refused": Counter(str(r["status"]) for r in feed if r["status"] != 202),
         "offered_rate": sum(1 for r in feed if r["sent"] >= marks.get("feed_start", 0)) / feed_seconds if marks else None,
         "delivered": len(delivered),
-        "dead_lettered": len(dead),
+        "dead_lettered": len(dead) if known else None,
         "still_queued": leftovers["outbox"]["count"],
-        "lost": max(0, len(accepted) - len(delivered) - len(dead) - leftovers["outbox"]["count"]),
+        "lost": max(0, len(accepted) - len(delivered) - len(dead) - leftovers["outbox"]["count"]) if known else None,
         "applied_twice": sum(1 for u in accepted if times[u] > 1),
         "requests": len(sandbox),
         "share_429": sum(r["status"] == 429 for r in sandbox) / len(sandbox) if sandbox else None,
@@ -189,14 +194,15 @@ def summarize(run_dir):
         "steady_windows": windows,
         "deferrals": deferred,
         "deferral_reasons": dict(reasons),
-        "deferrals_per_delivered": deferred / len(delivered) if delivered else None,
+        "deferrals_per_delivered": deferred / len(delivered) if delivered else None,  # the logs run until the hosts stopped
         "failed_runs": failed,
         "latency_p50": percentile(latencies, 0.5),
         "latency_p99": percentile(latencies, 0.99),
         "cpu_ms": cpu,
-        "cpu_ms_per_webhook": cpu / len(delivered) if cpu is not None and delivered else None,
+        "delivered_by_drain_end": measured,
+        "cpu_ms_per_webhook": cpu / measured if cpu is not None and measured else None,
         "storage_transactions": storage_total,
-        "storage_per_delivered": storage_total / len(delivered) if delivered and storage else None,
+        "storage_per_delivered": storage_total / measured if measured and storage else None,
         "storage_breakdown": dict(sorted(storage.items(), key=lambda kv: -kv[1])[:12]),
         "buckets": per_bucket(sandbox),
         "routes": per_route(accepted, delivered, dead),

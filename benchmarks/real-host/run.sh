@@ -15,7 +15,7 @@ mode=load instances="1 2" coalescing="on off" idempotency="on" limit="3/3" durat
 rates="1 50" drain=90 idle=60 burst=1070 starts=3 hostile_429="" label="" note="" publish=1 dispatch_id=""
 scratch="${SCRATCH:-/tmp/relay-real-host}"
 settings=()
-command_line="bash benchmarks/real-host/run.sh $*"
+command_line="bash benchmarks/real-host/run.sh$(printf ' %q' "$@")"
 
 usage() { sed -n '/^## Options/,$p' "$here/README.md"; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do

@@ -45,15 +45,31 @@ internal static class SlowAnswers
         try
         {
             await response.StartAsync(stop.Token);
-            await response.Body.WriteAsync(Encoding.UTF8.GetBytes("{\"message\":\"success\",\"padding\":\""), stop.Token);
+            await response.BodyWriter.WriteAsync(Encoding.UTF8.GetBytes("{\"message\":\"success\",\"padding\":\""), stop.Token);
             for (long sent = 0; sent < bytes; sent += ChunkBytes)
             {
-                await response.Body.WriteAsync(padding.AsMemory(0, (int)Math.Min(ChunkBytes, bytes - sent)), stop.Token);
-                await response.Body.FlushAsync(stop.Token);
+                // A completed flush or a cancelled request means the client closed the connection; Kestrel drops later writes.
+                var flushed = await response.BodyWriter.WriteAsync(padding.AsMemory(0, (int)Math.Min(ChunkBytes, bytes - sent)), stop.Token);
+                if (flushed.IsCompleted || flushed.IsCanceled || stop.IsCancellationRequested)
+                {
+                    response.HttpContext.Abort();
+                    return false;
+                }
             }
 
-            await response.Body.WriteAsync("\"}"u8.ToArray(), stop.Token);
-            return true;
+            await response.BodyWriter.WriteAsync("\"}"u8.ToArray(), stop.Token);
+            await response.CompleteAsync();
+            // Kestrel learns of a client that hung up mid-body only on a later thread-pool turn: give it a moment.
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Cancelled early: the client hung up, or the sandbox is stopping; RequestAborted tells which.
+            }
+
+            return !response.HttpContext.RequestAborted.IsCancellationRequested;
         }
         catch (Exception exception) when (exception is OperationCanceledException or IOException)
         {

@@ -19,6 +19,7 @@ public sealed partial class CompiledTemplateTests(InfraBuild build)
         ["AzureWebJobsStorage"] = "replaced by the identity-based AzureWebJobsStorage__* settings (no connection string, no key)",
         ["FUNCTIONS_WORKER_RUNTIME"] = "Flex Consumption refuses it; the runtime is functionAppConfig.runtime",
         ["Templates__Directory"] = "the deployed app reads the templates/ folder published next to it; the setting only points a local run elsewhere",
+        ["Braze__AllowLoopbackHttp"] = "development only: the sample points a local run at the Braze sandbox on 127.0.0.1; in Azure the code's default (false) applies",
     };
 
     // The settings contract: settings the code reads in Azure, whatever their defaults.

@@ -41,10 +41,25 @@ public sealed class SampleSettingsTests
         Assert.True(missing.Count == 0, "local.settings.sample.json lacks " + string.Join(", ", missing));
     }
 
-    private static HashSet<string> Values()
+    [Fact]
+    public void Sample_Braze_PointsAtTheLocalSandboxSoAFirstRunReachesNoBrazeAccount()
+    {
+        var values = ValuesByName();
+
+        // run-local.sh starts the Braze sandbox on this URL; the sandbox's own tests check that it accepts this key.
+        Assert.Equal("http://127.0.0.1:9099", values["Braze__RestEndpoint"]);
+        Assert.Equal("braze-sandbox-key", values["Braze__ApiKey"]);
+        Assert.Equal("true", values["Braze__AllowLoopbackHttp"]);
+        var options = new BrazeOptions { RestEndpoint = new Uri(values["Braze__RestEndpoint"]), ApiKey = values["Braze__ApiKey"], AllowLoopbackHttp = true };
+        Assert.True(new BrazeOptionsValidator().Validate(null, options).Succeeded);
+    }
+
+    private static HashSet<string> Values() => [.. ValuesByName().Keys];
+
+    private static Dictionary<string, string> ValuesByName()
     {
         var path = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "local.settings.sample.json");
         using var document = JsonDocument.Parse(File.ReadAllText(path));
-        return [.. document.RootElement.GetProperty("Values").EnumerateObject().Select(p => p.Name)];
+        return document.RootElement.GetProperty("Values").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? string.Empty);
     }
 }

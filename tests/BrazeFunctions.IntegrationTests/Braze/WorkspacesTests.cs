@@ -7,8 +7,8 @@ using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Ingress;
 using BrazeFunctions.IntegrationTests.Dispatch;
-using BrazeFunctions.IntegrationTests.FakeBraze;
 using BrazeFunctions.IntegrationTests.Infrastructure;
+using BrazeFunctions.Sandbox;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -38,7 +38,7 @@ public sealed class WorkspacesTests(AzuriteFixture azurite) : IDisposable
     [Fact]
     public async Task PostedWebhooks_TwoWorkspaces_EachRouteReachesOnlyItsOwnWorkspaceWithItsOwnKey()
     {
-        await using var brandB = await FakeBrazeServer.StartAsync(TimeProvider.System, BrandBKey);
+        await using var brandB = await BrazeSandbox.StartAsync(TimeProvider.System, BrandBKey);
         await using var rig = await StartAsync(brandB);
         using var delivered = new MetricCollector<long>(rig.Host.Get<IMeterFactory>(), RelayMetrics.MeterName, "relay.deliveries.delivered");
         var ingress = rig.Host.Get<WebhookIngress>();
@@ -67,9 +67,9 @@ public sealed class WorkspacesTests(AzuriteFixture azurite) : IDisposable
     [Fact]
     public async Task Dispatch_429InOneWorkspace_DoesNotHoldTheOther()
     {
-        await using var brandB = await FakeBrazeServer.StartAsync(TimeProvider.System, BrandBKey);
+        await using var brandB = await BrazeSandbox.StartAsync(TimeProvider.System, BrandBKey);
         await using var rig = await StartAsync(brandB);
-        brandB.Script(new FakeAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", TimeProvider.System.GetUtcNow().AddHours(1)));
+        brandB.Script(new SandboxAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", TimeProvider.System.GetUtcNow().AddHours(1)));
 
         var limited = await rig.Dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope(BrandBPayload, route: BrandBRoute)), 1, default);
         var other = await rig.Dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope(DefaultPayload, route: DefaultRoute)), 1, default);
@@ -86,7 +86,7 @@ public sealed class WorkspacesTests(AzuriteFixture azurite) : IDisposable
     [Fact]
     public async Task Startup_TemplateNamingAMissingWorkspace_FailsNamingTheTemplateFileAndTheWorkspace()
     {
-        await using var braze = await FakeBrazeServer.StartAsync(TimeProvider.System, DispatchRig.ApiKey);
+        await using var braze = await BrazeSandbox.StartAsync(TimeProvider.System, DispatchRig.ApiKey);
         var template = CopyTemplates();
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -113,7 +113,7 @@ public sealed class WorkspacesTests(AzuriteFixture azurite) : IDisposable
     [Fact]
     public async Task Dispatch_WorkspaceObjectCapOverride_AppliesToThatWorkspaceOnly()
     {
-        await using var brandB = await FakeBrazeServer.StartAsync(TimeProvider.System, BrandBKey);
+        await using var brandB = await BrazeSandbox.StartAsync(TimeProvider.System, BrandBKey);
         await using var rig = await StartAsync(brandB, new()
         {
             ["Dispatch:BatchLinger"] = "00:00:00.300",
@@ -139,7 +139,7 @@ public sealed class WorkspacesTests(AzuriteFixture azurite) : IDisposable
         // A frozen clock on both sides: the 60-second windows cannot roll over while the test runs.
         var now = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds();
         var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(((now / 60) + 1) * 60 + 10));
-        await using var brandB = await FakeBrazeServer.StartAsync(clock, BrandBKey);
+        await using var brandB = await BrazeSandbox.StartAsync(clock, BrandBKey);
         await using var rig = await StartAsync(brandB, new()
         {
             ["Dispatch:ShortRateLimitWait"] = "00:00:00",
@@ -148,8 +148,7 @@ public sealed class WorkspacesTests(AzuriteFixture azurite) : IDisposable
         }, clock);
         foreach (var braze in new[] { rig.Braze, brandB })
         {
-            braze.UsersTrackLimit = 4;
-            braze.UsersTrackWindowSeconds = 60;
+            braze.SetLimit(BrazeBucket.UsersTrack, 4, TimeSpan.FromSeconds(60));
         }
 
         var toBrandB = new List<DispatchOutcome>();
@@ -176,7 +175,7 @@ public sealed class WorkspacesTests(AzuriteFixture azurite) : IDisposable
         var sample = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot.Path, "templates", DefaultRoute + ".sample.json"));
 
         var delivered = await rig.Dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope(sample, route: DefaultRoute)), 1, default);
-        rig.Braze.Script(new FakeAnswer.Status(400, "{\"message\":\"Invalid 'external_id'\"}"));
+        rig.Braze.Script(new SandboxAnswer.Status(400, "{\"message\":\"Invalid 'external_id'\"}"));
         var refused = await rig.Dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope(sample.Replace("66f0", "77f0", StringComparison.Ordinal), route: DefaultRoute)), 1, default);
 
         Assert.Equal(["default"], rig.Host.Get<BrazeWorkspaces>().Names);
@@ -201,10 +200,10 @@ public sealed class WorkspacesTests(AzuriteFixture azurite) : IDisposable
         Assert.All(host.Get<Core.Templates.TemplateCatalog>().Templates, t => Assert.Equal("default", t.Workspace));
     }
 
-    private static int ObjectCount(FakeRequest request) => JsonNode.Parse(request.Body)!["attributes"]!.AsArray().Count;
+    private static int ObjectCount(SandboxRequest request) => JsonNode.Parse(request.Body)!["attributes"]!.AsArray().Count;
 
     /// <summary>A rig whose templates are attribute-from-event (default) and sync-attribute-to-workspace (brandb).</summary>
-    private async Task<DispatchRig> StartAsync(FakeBrazeServer brandB, Dictionary<string, string?>? settings = null, TimeProvider? time = null)
+    private async Task<DispatchRig> StartAsync(BrazeSandbox brandB, Dictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
         CopyTemplates();
         File.Copy(Path.Combine(RepositoryRoot.Path, "templates", DefaultRoute + ".liquid"), Path.Combine(_templates, DefaultRoute + ".liquid"), overwrite: true);

@@ -2,8 +2,8 @@ using BrazeFunctions.Cli;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Messages;
 using BrazeFunctions.IntegrationTests.Dispatch;
-using BrazeFunctions.IntegrationTests.FakeBraze;
 using BrazeFunctions.IntegrationTests.Infrastructure;
+using BrazeFunctions.Sandbox;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 
@@ -231,7 +231,7 @@ public sealed class DeadLetterCommandsTests(AzuriteFixture azurite) : IDisposabl
 
     private static async Task<(WebhookEnvelope Bad, WebhookEnvelope Missing)> DeadLetterTwoAsync(DispatchRig rig)
     {
-        rig.Braze.Script(new FakeAnswer.Status(400, "{\"message\":\"Invalid 'external_id'\"}"), new FakeAnswer.Status(404, "{\"message\":\"Not Found\"}"));
+        rig.Braze.Script(new SandboxAnswer.Status(400, "{\"message\":\"Invalid 'external_id'\"}"), new SandboxAnswer.Status(404, "{\"message\":\"Not Found\"}"));
         var dispatcher = rig.Host.Get<OutboxDispatcher>();
         var bad = rig.Envelope("{\"user_id\":\"u-1\"}");
         var canvas = System.Text.Json.JsonSerializer.Serialize(new { endpoint = "/canvas/trigger/send", raw = "{\"canvas_id\":\"c-1\",\"recipients\":[{\"external_user_id\":\"u-2\"}]}" });

@@ -3,8 +3,8 @@ using BrazeFunctions.Cli;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Messages;
 using BrazeFunctions.IntegrationTests.Dispatch;
-using BrazeFunctions.IntegrationTests.FakeBraze;
 using BrazeFunctions.IntegrationTests.Infrastructure;
+using BrazeFunctions.Sandbox;
 
 namespace BrazeFunctions.IntegrationTests.Cli;
 
@@ -84,7 +84,7 @@ public sealed class DeadLetterManagementTests(AzuriteFixture azurite) : IDisposa
     public async Task Show_DeadLetter_PrintsTheReasonAndTheEnvelopeWithItsPayload()
     {
         await using var rig = await DispatchRig.StartAsync(azurite);
-        rig.Braze.Script(new FakeAnswer.Status(400, "{\"message\":\"Invalid 'external_id'\"}"));
+        rig.Braze.Script(new SandboxAnswer.Status(400, "{\"message\":\"Invalid 'external_id'\"}"));
         var envelope = rig.Envelope("{\"user_id\":\"u-9\",\"plan\":\"gold\"}");
         await rig.Dispatcher.DispatchAsync(DispatchRig.Message(envelope), 1, default);
 
@@ -152,7 +152,7 @@ public sealed class DeadLetterManagementTests(AzuriteFixture azurite) : IDisposa
     public async Task Purge_NotConfirmed_RemovesNothing_ConfirmedRemovesWhatWasListedAndTraceSaysPurged()
     {
         await using var rig = await DispatchRig.StartAsync(azurite);
-        rig.Braze.Script(new FakeAnswer.Status(400, "{\"message\":\"bad\"}"));
+        rig.Braze.Script(new SandboxAnswer.Status(400, "{\"message\":\"bad\"}"));
         var envelope = TraceCommandTests.Traceable(rig, "{\"user_id\":\"u-1\",\"plan\":\"gold\"}");
         await rig.Dispatcher.DispatchAsync(DispatchRig.Message(envelope), 1, default);
         await TraceCommandTests.FlushAsync(rig);

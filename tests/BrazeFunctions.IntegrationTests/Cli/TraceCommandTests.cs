@@ -6,8 +6,8 @@ using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Ingress;
 using BrazeFunctions.Core.Messages;
 using BrazeFunctions.IntegrationTests.Dispatch;
-using BrazeFunctions.IntegrationTests.FakeBraze;
 using BrazeFunctions.IntegrationTests.Infrastructure;
+using BrazeFunctions.Sandbox;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
@@ -75,7 +75,7 @@ public sealed class TraceCommandTests(AzuriteFixture azurite) : IDisposable
     public async Task Trace_DeferredByARateLimit_IsWaitingUntilWhen()
     {
         await using var rig = await DispatchRig.StartAsync(azurite);
-        rig.Braze.Script(new FakeAnswer.Status(429, "{\"message\":\"rate limited\"}", Reset: rig.Time.GetUtcNow().AddMinutes(2)));
+        rig.Braze.Script(new SandboxAnswer.Status(429, "{\"message\":\"rate limited\"}", Reset: rig.Time.GetUtcNow().AddMinutes(2)));
         var envelope = Traceable(rig, "{\"user_id\":\"u-1\",\"plan\":\"gold\"}");
         var result = await rig.Dispatcher.DispatchAsync(DispatchRig.Message(envelope), 1, default);
         Assert.Equal(DispatchOutcome.Deferred, result.Outcome);
@@ -92,7 +92,7 @@ public sealed class TraceCommandTests(AzuriteFixture azurite) : IDisposable
     public async Task Trace_DeadLettered_GivesTheReasonAndBrazesDetailFromThePoisonQueue()
     {
         await using var rig = await DispatchRig.StartAsync(azurite);
-        rig.Braze.Script(new FakeAnswer.Status(400, "{\"message\":\"Invalid 'external_id'\"}"));
+        rig.Braze.Script(new SandboxAnswer.Status(400, "{\"message\":\"Invalid 'external_id'\"}"));
         var envelope = Traceable(rig, "{\"user_id\":\"u-1\",\"plan\":\"gold\"}");
         Assert.Equal(DispatchOutcome.DeadLettered, (await rig.Dispatcher.DispatchAsync(DispatchRig.Message(envelope), 1, default)).Outcome);
         await FlushAsync(rig);
@@ -109,7 +109,7 @@ public sealed class TraceCommandTests(AzuriteFixture azurite) : IDisposable
     public async Task Trace_ReplayedThenDelivered_ShowsTheWholeHistory()
     {
         await using var rig = await DispatchRig.StartAsync(azurite);
-        rig.Braze.Script(new FakeAnswer.Status(400, "{\"message\":\"Invalid 'external_id'\"}"));
+        rig.Braze.Script(new SandboxAnswer.Status(400, "{\"message\":\"Invalid 'external_id'\"}"));
         var envelope = Traceable(rig, "{\"user_id\":\"u-1\",\"plan\":\"gold\"}");
         await rig.Dispatcher.DispatchAsync(DispatchRig.Message(envelope), 1, default);
         await FlushAsync(rig);

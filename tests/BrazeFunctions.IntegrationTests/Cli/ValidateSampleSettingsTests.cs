@@ -18,7 +18,7 @@ public sealed class ValidateSampleSettingsTests
 
         Assert.Equal(0, exit);
         Assert.Empty(errors);
-        Assert.Contains("6 templates valid", output, StringComparison.Ordinal);
+        Assert.Contains("8 templates valid", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -6,8 +6,8 @@ using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Messages;
 using BrazeFunctions.IntegrationTests.Dispatch;
-using BrazeFunctions.IntegrationTests.FakeBraze;
 using BrazeFunctions.IntegrationTests.Infrastructure;
+using BrazeFunctions.Sandbox;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace BrazeFunctions.IntegrationTests.Delivery;
@@ -260,8 +260,7 @@ public sealed class CoalescingTests(AzuriteFixture azurite)
             ["Templates:MaxUsersTrackObjects"] = "2",
             ["Dispatch:ShortRateLimitWait"] = "00:00:15",
         });
-        rig.Braze.UsersTrackLimit = 1;
-        rig.Braze.UsersTrackWindowSeconds = 2;
+        rig.Braze.SetLimit(BrazeBucket.UsersTrack, 1, TimeSpan.FromSeconds(2));
         using var held = HeldMessages(rig);
         var first = rig.DispatchTogetherAsync(Enumerable.Range(0, 5).Select(i => rig.Envelope($"{{\"user_id\":\"first-{i}\"}}")));
         await WaitUntilAsync(held, m => m.Count(x => x.Value > 0) >= 5, "5 items handed to the batcher");
@@ -292,7 +291,7 @@ public sealed class CoalescingTests(AzuriteFixture azurite)
             ["Braze:RequestTimeout"] = "00:00:30",
         });
         using var waits = new MetricCollector<long>(rig.Host.Get<System.Diagnostics.Metrics.IMeterFactory>(), RelayMetrics.MeterName, "relay.pacing.waits");
-        rig.Braze.Script(new FakeAnswer.Delay(TimeSpan.FromSeconds(4)));
+        rig.Braze.Script(new SandboxAnswer.Delay(TimeSpan.FromSeconds(4)));
         var finished = new System.Collections.Concurrent.ConcurrentQueue<DispatchResult>();
 
         await Task.WhenAll(Enumerable.Range(0, 3).Select(async i =>
@@ -330,7 +329,7 @@ public sealed class CoalescingTests(AzuriteFixture azurite)
     {
         await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:BatchLinger"] = "00:00:05" });
         var reset = DateTimeOffset.FromUnixTimeSeconds(TimeProvider.System.GetUtcNow().ToUnixTimeSeconds() + 30);
-        rig.Braze.Script(new FakeAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", reset));
+        rig.Braze.Script(new SandboxAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", reset));
         var first = await rig.Dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope("{\"user_id\":\"x\",\"coalesce\":false}")), 1, default);
         Assert.Equal("rate_limit", first.Reason);
         using var held = HeldMessages(rig);
@@ -354,7 +353,7 @@ public sealed class CoalescingTests(AzuriteFixture azurite)
             ["Dispatch:RetrySchedule"] = "1m,5m",
             ["Dispatch:RetryScheduleJitter"] = "0",
         });
-        rig.Braze.Script(new FakeAnswer.Status(503), new FakeAnswer.Status(503));
+        rig.Braze.Script(new SandboxAnswer.Status(503), new SandboxAnswer.Status(503));
 
         var results = await rig.DispatchTogetherAsync(
         [
@@ -379,7 +378,7 @@ public sealed class CoalescingTests(AzuriteFixture azurite)
             ["Dispatch:ShortRateLimitWait"] = "00:00:01",
             ["Dispatch:MaxMessageAge"] = "00:10:00",
         });
-        rig.Braze.Script(new FakeAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", RetryAfter: "120"));
+        rig.Braze.Script(new SandboxAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", RetryAfter: "120"));
         var old = rig.Envelope("{\"user_id\":\"old\"}", attempt: 1) with { ReceivedAt = rig.Time.GetUtcNow().AddMinutes(-9) };
 
         var results = await rig.DispatchTogetherAsync([rig.Envelope("{\"user_id\":\"new\"}", attempt: 1), old]);
@@ -405,7 +404,7 @@ public sealed class CoalescingTests(AzuriteFixture azurite)
     }
 
     /// <summary>Refuses a /users/track request holding a "bad-" user: with Braze's errors naming it, or a bare 400.</summary>
-    private static FakeAnswer? RefuseMarkedObjects(string body, bool withErrors)
+    private static SandboxAnswer? RefuseMarkedObjects(string body, bool withErrors)
     {
         var attributes = JsonNode.Parse(body)?["attributes"] as JsonArray;
         var bad = attributes?.Select((a, i) => (a, i)).Where(x => x.a?["external_id"]?.GetValue<string>().StartsWith("bad-", StringComparison.Ordinal) == true).Select(x => x.i).ToList();
@@ -420,7 +419,7 @@ public sealed class CoalescingTests(AzuriteFixture azurite)
             answer["errors"] = new JsonArray([.. bad.Select(i => (JsonNode)new JsonObject { ["type"] = "invalid value", ["input_array"] = "attributes", ["index"] = i })]);
         }
 
-        return new FakeAnswer.Status(400, answer.ToJsonString());
+        return new SandboxAnswer.Status(400, answer.ToJsonString());
     }
 
     private static async Task<Core.Messages.PoisonEntry> SingleDeadLetterAsync(DispatchRig rig)

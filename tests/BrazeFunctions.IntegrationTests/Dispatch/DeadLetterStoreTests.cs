@@ -1,7 +1,7 @@
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Messages;
-using BrazeFunctions.IntegrationTests.FakeBraze;
 using BrazeFunctions.IntegrationTests.Infrastructure;
+using BrazeFunctions.Sandbox;
 
 namespace BrazeFunctions.IntegrationTests.Dispatch;
 
@@ -13,7 +13,7 @@ public sealed class DeadLetterStoreTests(AzuriteFixture azurite)
     public async Task Replay_ById_DeadLetterGoesBackWithAttemptZeroAFreshClockAndIsDelivered()
     {
         await using var rig = await DispatchRig.StartAsync(azurite);
-        rig.Braze.Script(new FakeAnswer.Status(400, "{\"message\":\"Invalid 'external_id'\"}"));
+        rig.Braze.Script(new SandboxAnswer.Status(400, "{\"message\":\"Invalid 'external_id'\"}"));
         var dispatcher = rig.Host.Get<OutboxDispatcher>();
         var envelope = rig.Envelope("{\"user_id\":\"u-7\",\"plan\":\"gold\"}", attempt: 3);
         Assert.Equal(DispatchOutcome.DeadLettered, (await dispatcher.DispatchAsync(DispatchRig.Message(envelope), 1, default)).Outcome);
@@ -42,7 +42,7 @@ public sealed class DeadLetterStoreTests(AzuriteFixture azurite)
     {
         await using var rig = await DispatchRig.StartAsync(azurite);
         var dispatcher = rig.Host.Get<OutboxDispatcher>();
-        rig.Braze.Script(new FakeAnswer.Status(400, "{\"message\":\"bad\"}"), new FakeAnswer.Status(404, "{\"message\":\"Not Found\"}"));
+        rig.Braze.Script(new SandboxAnswer.Status(400, "{\"message\":\"bad\"}"), new SandboxAnswer.Status(404, "{\"message\":\"Not Found\"}"));
         await dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope("{\"user_id\":\"a\"}")), 1, default);
         await dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope("{\"user_id\":\"b\"}", route: "trigger-canvas")), 1, default);
         // What the Functions host moves after maxDequeueCount crashes: the bare envelope.
@@ -91,7 +91,7 @@ public sealed class DeadLetterStoreTests(AzuriteFixture azurite)
     public async Task Replay_ByRoute_ReplaysHostPoisonAndDeadLettersButNeverUnreadableOnes()
     {
         await using var rig = await DispatchRig.StartAsync(azurite);
-        rig.Braze.Script(new FakeAnswer.Status(404, "{\"message\":\"Not Found\"}"));
+        rig.Braze.Script(new SandboxAnswer.Status(404, "{\"message\":\"Not Found\"}"));
         await rig.Host.Get<OutboxDispatcher>().DispatchAsync(DispatchRig.Message(rig.Envelope("{\"user_id\":\"b\"}", route: "trigger-canvas")), 1, default);
         var crashed = rig.Envelope("{\"user_id\":\"c\"}", attempt: 2, route: "trigger-canvas");
         await rig.Poison.SendMessageAsync(new BinaryData(EnvelopeCodec.Serialize(crashed)));

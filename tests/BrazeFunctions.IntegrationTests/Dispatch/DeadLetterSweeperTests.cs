@@ -4,8 +4,8 @@ using Azure.Storage.Queues.Models;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Messages;
-using BrazeFunctions.IntegrationTests.FakeBraze;
 using BrazeFunctions.IntegrationTests.Infrastructure;
+using BrazeFunctions.Sandbox;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace BrazeFunctions.IntegrationTests.Dispatch;
@@ -71,7 +71,7 @@ public sealed class DeadLetterSweeperTests(AzuriteFixture azurite)
     public async Task SweepAsync_RelayDeadLettersAndOversizedBareDeadLetters_AreLeftAlone()
     {
         await using var rig = await DispatchRig.StartAsync(azurite);
-        rig.Braze.Script(new FakeAnswer.Status(400, "{\"message\":\"bad\"}"));
+        rig.Braze.Script(new SandboxAnswer.Status(400, "{\"message\":\"bad\"}"));
         await rig.Host.Get<OutboxDispatcher>().DispatchAsync(DispatchRig.Message(rig.Envelope("{\"user_id\":\"a\"}")), 1, default);
         await rig.Poison.CreateIfNotExistsAsync();
         // The dispatcher's form of a dead letter too large for its reason (event 3012): the bare envelope, never expiring.

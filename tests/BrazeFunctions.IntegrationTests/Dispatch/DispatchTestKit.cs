@@ -6,8 +6,8 @@ using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Templates;
-using BrazeFunctions.IntegrationTests.FakeBraze;
 using BrazeFunctions.IntegrationTests.Infrastructure;
+using BrazeFunctions.Sandbox;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
@@ -81,7 +81,7 @@ internal sealed class DispatchRig : IAsyncDisposable
     public const string ApiKey = "sk-relay-test-7Qm2Zx9Lp4Vb8Nc1";
     private readonly bool _ownsBraze;
 
-    private DispatchRig(RelayTestHost host, FakeBrazeServer braze, string queue, string connectionString, TimeProvider time, bool ownsBraze)
+    private DispatchRig(RelayTestHost host, BrazeSandbox braze, string queue, string connectionString, TimeProvider time, bool ownsBraze)
     {
         _ownsBraze = ownsBraze;
         Host = host;
@@ -93,7 +93,7 @@ internal sealed class DispatchRig : IAsyncDisposable
 
     public RelayTestHost Host { get; }
 
-    public FakeBrazeServer Braze { get; }
+    public BrazeSandbox Braze { get; }
 
     public string Queue { get; }
 
@@ -115,11 +115,11 @@ internal sealed class DispatchRig : IAsyncDisposable
         IWebhookRenderer? renderer = null,
         Action<IServiceCollection>? configure = null,
         bool useShippedTemplates = false,
-        FakeBrazeServer? sharedBraze = null,
+        BrazeSandbox? sharedBraze = null,
         string? sharedQueue = null)
     {
         time ??= TimeProvider.System;
-        var braze = sharedBraze ?? await FakeBrazeServer.StartAsync(time, ApiKey);
+        var braze = sharedBraze ?? await BrazeSandbox.StartAsync(time, ApiKey);
         // Two rigs given the same queue are two instances of one Function App: same outbox, same tables, same Braze.
         var queue = sharedQueue ?? "outbox-" + Guid.NewGuid().ToString("N")[..12];
         var all = new Dictionary<string, string?>

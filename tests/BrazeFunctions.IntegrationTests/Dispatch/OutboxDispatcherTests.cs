@@ -1,8 +1,8 @@
 using System.Text.Json;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Messages;
-using BrazeFunctions.IntegrationTests.FakeBraze;
 using BrazeFunctions.IntegrationTests.Infrastructure;
+using BrazeFunctions.Sandbox;
 using Microsoft.Extensions.Time.Testing;
 
 namespace BrazeFunctions.IntegrationTests.Dispatch;
@@ -33,7 +33,7 @@ public sealed class OutboxDispatcherTests(AzuriteFixture azurite)
     public async Task Dispatch_500Then201_RetriedInPlaceAndDeliveredOnce()
     {
         await using var rig = await DispatchRig.StartAsync(azurite);
-        rig.Braze.Script(new FakeAnswer.Status(500, "{\"message\":\"Internal Server Error\"}"));
+        rig.Braze.Script(new SandboxAnswer.Status(500, "{\"message\":\"Internal Server Error\"}"));
 
         var result = await rig.Host.Get<OutboxDispatcher>().DispatchAsync(DispatchRig.Message(rig.Envelope(UserPayload)), 1, default);
 
@@ -49,7 +49,7 @@ public sealed class OutboxDispatcherTests(AzuriteFixture azurite)
     public async Task Dispatch_DroppedConnectionAndTimeout_AreRetriedInPlace()
     {
         await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Braze:RequestTimeout"] = "00:00:01" });
-        rig.Braze.Script(new FakeAnswer.Drop(), new FakeAnswer.Delay(TimeSpan.FromSeconds(3)));
+        rig.Braze.Script(new SandboxAnswer.Drop(), new SandboxAnswer.Delay(TimeSpan.FromSeconds(3)));
 
         var result = await rig.Host.Get<OutboxDispatcher>().DispatchAsync(DispatchRig.Message(rig.Envelope(UserPayload)), 1, default);
 
@@ -63,7 +63,7 @@ public sealed class OutboxDispatcherTests(AzuriteFixture azurite)
     public async Task Dispatch_InPlaceRetriesFail_DeferredOnTheScheduleWithAttemptPlusOne()
     {
         await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:RetrySchedule"] = "1m,5m", ["Dispatch:RetryScheduleJitter"] = "0" });
-        rig.Braze.Script(new FakeAnswer.Status(503), new FakeAnswer.Status(503), new FakeAnswer.Status(503));
+        rig.Braze.Script(new SandboxAnswer.Status(503), new SandboxAnswer.Status(503), new SandboxAnswer.Status(503));
         var envelope = rig.Envelope(UserPayload);
 
         var result = await rig.Host.Get<OutboxDispatcher>().DispatchAsync(DispatchRig.Message(envelope), 1, default);
@@ -83,7 +83,7 @@ public sealed class OutboxDispatcherTests(AzuriteFixture azurite)
     public async Task Dispatch_ScheduleExhausted_DeadLetteredAsRetriesExhausted()
     {
         await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:RetrySchedule"] = "1m,5m" });
-        rig.Braze.Script(new FakeAnswer.Status(503, "{\"message\":\"Service Unavailable\"}"), new FakeAnswer.Status(503, "{\"message\":\"Service Unavailable\"}"), new FakeAnswer.Status(503, "{\"message\":\"Service Unavailable\"}"));
+        rig.Braze.Script(new SandboxAnswer.Status(503, "{\"message\":\"Service Unavailable\"}"), new SandboxAnswer.Status(503, "{\"message\":\"Service Unavailable\"}"), new SandboxAnswer.Status(503, "{\"message\":\"Service Unavailable\"}"));
         var envelope = rig.Envelope(UserPayload, attempt: 2);
 
         var result = await rig.Host.Get<OutboxDispatcher>().DispatchAsync(DispatchRig.Message(envelope), 1, default);
@@ -109,7 +109,7 @@ public sealed class OutboxDispatcherTests(AzuriteFixture azurite)
     public async Task Dispatch_PermanentStatus_DeadLetteredAtOnceWithTheReason(int status, string body)
     {
         await using var rig = await DispatchRig.StartAsync(azurite);
-        rig.Braze.Script(new FakeAnswer.Status(status, body));
+        rig.Braze.Script(new SandboxAnswer.Status(status, body));
         var envelope = rig.Envelope(UserPayload);
 
         var result = await rig.Host.Get<OutboxDispatcher>().DispatchAsync(DispatchRig.Message(envelope), 1, default);
@@ -173,7 +173,7 @@ public sealed class OutboxDispatcherTests(AzuriteFixture azurite)
     public async Task Dispatch_CredentialPauseOver_OneProbeGoesFirstThenTheHeldMessages()
     {
         await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:CredentialPause"] = "00:00:01", ["Dispatch:ShortRateLimitWait"] = "00:00:05" });
-        rig.Braze.Script(new FakeAnswer.Status(403, "{\"message\":\"Access Denied\"}"));
+        rig.Braze.Script(new SandboxAnswer.Status(403, "{\"message\":\"Access Denied\"}"));
         var dispatcher = rig.Host.Get<OutboxDispatcher>();
 
         var refused = await dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope(UserPayload)), 1, default);
@@ -193,7 +193,7 @@ public sealed class OutboxDispatcherTests(AzuriteFixture azurite)
     public async Task Dispatch_CredentialStillRefusedAtMaxMessageAge_DeadLetteredAsCredentialRejected()
     {
         await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:MaxMessageAge"] = "00:10:00" });
-        rig.Braze.Script(new FakeAnswer.Status(401, "{\"message\":\"Invalid API key\"}"));
+        rig.Braze.Script(new SandboxAnswer.Status(401, "{\"message\":\"Invalid API key\"}"));
         var old = rig.Envelope(UserPayload) with { ReceivedAt = rig.Time.GetUtcNow().AddMinutes(-8) };
 
         var result = await rig.Host.Get<OutboxDispatcher>().DispatchAsync(DispatchRig.Message(old), 1, default);
@@ -286,7 +286,7 @@ public sealed class OutboxDispatcherTests(AzuriteFixture azurite)
     {
         await using var rig = await DispatchRig.StartAsync(azurite);
         var reset = DateTimeOffset.FromUnixTimeSeconds(TimeProvider.System.GetUtcNow().ToUnixTimeSeconds() + 2);
-        rig.Braze.Script(new FakeAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", reset));
+        rig.Braze.Script(new SandboxAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", reset));
         var dispatcher = rig.Host.Get<OutboxDispatcher>();
 
         var result = await dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope(UserPayload)), 1, default);
@@ -303,7 +303,7 @@ public sealed class OutboxDispatcherTests(AzuriteFixture azurite)
     {
         await using var rig = await DispatchRig.StartAsync(azurite);
         var reset = DateTimeOffset.FromUnixTimeSeconds(TimeProvider.System.GetUtcNow().ToUnixTimeSeconds() + 2);
-        rig.Braze.Script(new FakeAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", reset));
+        rig.Braze.Script(new SandboxAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", reset));
         var dispatcher = rig.Host.Get<OutboxDispatcher>();
 
         var first = dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope(UserPayload)), 1, default);
@@ -326,7 +326,7 @@ public sealed class OutboxDispatcherTests(AzuriteFixture azurite)
     {
         await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:ShortRateLimitWait"] = "00:00:00", ["Dispatch:RateLimitJitter"] = "00:00:00" });
         var before = TimeProvider.System.GetUtcNow();
-        rig.Braze.Script(new FakeAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", RetryAfter: "2"));
+        rig.Braze.Script(new SandboxAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", RetryAfter: "2"));
         var envelope = rig.Envelope(UserPayload);
 
         var result = await rig.Host.Get<OutboxDispatcher>().DispatchAsync(DispatchRig.Message(envelope), 1, default);
@@ -362,8 +362,7 @@ public sealed class OutboxDispatcherTests(AzuriteFixture azurite)
     public async Task Dispatch_WindowSpentWithoutA429_NextDispatchWaitsForTheReset()
     {
         await using var rig = await DispatchRig.StartAsync(azurite);
-        rig.Braze.UsersTrackLimit = 1;
-        rig.Braze.UsersTrackWindowSeconds = 2;
+        rig.Braze.SetLimit(BrazeBucket.UsersTrack, 1, TimeSpan.FromSeconds(2));
         var dispatcher = rig.Host.Get<OutboxDispatcher>();
 
         var first = await dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope(UserPayload)), 1, default);
@@ -383,7 +382,7 @@ public sealed class OutboxDispatcherTests(AzuriteFixture azurite)
         var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
         await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:ShortRateLimitWait"] = "00:00:00", ["Dispatch:MaxMessageAge"] = "00:10:00" }, time: clock);
         var envelope = rig.Envelope(UserPayload) with { ReceivedAt = clock.GetUtcNow().AddMinutes(-9) };
-        rig.Braze.Script(new FakeAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", RetryAfter: "120"));
+        rig.Braze.Script(new SandboxAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", RetryAfter: "120"));
 
         var result = await rig.Host.Get<OutboxDispatcher>().DispatchAsync(DispatchRig.Message(envelope), 1, default);
 

@@ -6,8 +6,8 @@ using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core.Storage;
 using BrazeFunctions.IntegrationTests.Dispatch;
-using BrazeFunctions.IntegrationTests.FakeBraze;
 using BrazeFunctions.IntegrationTests.Infrastructure;
+using BrazeFunctions.Sandbox;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -29,7 +29,7 @@ public sealed class DeliveryIdempotencyTests(AzuriteFixture azurite)
     public async Task Dispatch_AnswerLostAfterBrazeApplied_CounterAppliedOnceAndEndsAmbiguous(string linger)
     {
         await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:BatchLinger"] = linger });
-        rig.Braze.Script(new FakeAnswer.ApplyThenDrop());
+        rig.Braze.Script(new SandboxAnswer.ApplyThenDrop());
 
         var result = await rig.Dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope(Counter)), 1, default);
 
@@ -46,7 +46,7 @@ public sealed class DeliveryIdempotencyTests(AzuriteFixture azurite)
     public async Task Dispatch_AnswerLostWithRetryPolicy_IsResentAsTheTemplateDeclares(string linger)
     {
         await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:BatchLinger"] = linger });
-        rig.Braze.Script(new FakeAnswer.ApplyThenDrop());
+        rig.Braze.Script(new SandboxAnswer.ApplyThenDrop());
 
         var result = await rig.Dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope("{\"user_id\":\"u-1\",\"counter\":\"visits\",\"on_ambiguous\":\"retry\"}")), 1, default);
 
@@ -80,7 +80,7 @@ public sealed class DeliveryIdempotencyTests(AzuriteFixture azurite)
     public async Task Dispatch_DeferredFor429_ComesBackAndSendsNormally(string linger)
     {
         await using var rig = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:BatchLinger"] = linger, ["Dispatch:ShortRateLimitWait"] = "00:00:00.500", ["Dispatch:RateLimitJitter"] = "00:00:00" });
-        rig.Braze.Script(new FakeAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", RetryAfter: "1"));
+        rig.Braze.Script(new SandboxAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", RetryAfter: "1"));
 
         var deferred = await rig.Dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope(Counter)), 1, default);
         Assert.Equal(("rate_limit", DispatchOutcome.Deferred), (deferred.Reason, deferred.Outcome));
@@ -150,7 +150,7 @@ public sealed class DeliveryIdempotencyTests(AzuriteFixture azurite)
     public async Task Dispatch_OperatorReplayWithOverride_SendsAnAmbiguousMessageAgain()
     {
         await using var rig = await DispatchRig.StartAsync(azurite);
-        rig.Braze.Script(new FakeAnswer.ApplyThenDrop());
+        rig.Braze.Script(new SandboxAnswer.ApplyThenDrop());
         var envelope = rig.Envelope(Counter);
 
         var lost = await rig.Dispatcher.DispatchAsync(DispatchRig.Message(envelope), 1, default);

@@ -5,8 +5,8 @@ using System.Text.Json.Nodes;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Messages;
 using BrazeFunctions.IntegrationTests.Dispatch;
-using BrazeFunctions.IntegrationTests.FakeBraze;
 using BrazeFunctions.IntegrationTests.Infrastructure;
+using BrazeFunctions.Sandbox;
 using static BrazeFunctions.IntegrationTests.MeasuredRuns.MeasuredRunReport;
 
 namespace BrazeFunctions.IntegrationTests.MeasuredRuns;
@@ -107,18 +107,17 @@ public sealed class DeliveryMeasuredRunTests
         }
 
         var braze = rigs[0].Braze;
-        braze.UsersTrackLimit = Limit;
-        braze.UsersTrackWindowSeconds = WindowSeconds;
+        braze.SetLimit(BrazeBucket.UsersTrack, Limit, TimeSpan.FromSeconds(WindowSeconds));
         if (faults)
         {
             // 5 % 503, 3 % 500, 2 % connections dropped, 2 % stalled past the 3-second request timeout.
             // A fixed scramble of the arrival number spreads the faults over the run instead of putting them first.
             braze.Rule = (sequence, _) => (sequence * 7919 % 100) switch
             {
-                < 5 => new FakeAnswer.Status(503, "{\"message\":\"Service Unavailable\"}"),
-                < 8 => new FakeAnswer.Status(500, "{\"message\":\"Internal Server Error\"}"),
-                < 10 => new FakeAnswer.Drop(),
-                < 12 => new FakeAnswer.Delay(TimeSpan.FromSeconds(4)),
+                < 5 => new SandboxAnswer.Status(503, "{\"message\":\"Service Unavailable\"}"),
+                < 8 => new SandboxAnswer.Status(500, "{\"message\":\"Internal Server Error\"}"),
+                < 10 => new SandboxAnswer.Drop(),
+                < 12 => new SandboxAnswer.Delay(TimeSpan.FromSeconds(4)),
                 _ => null,
             };
         }
@@ -185,7 +184,7 @@ public sealed class DeliveryMeasuredRunTests
         Parallel.ForEachAsync(Enumerable.Range(from, count), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, ct) =>
             await rig.Outbox.SendMessageAsync(new BinaryData(EnvelopeCodec.Serialize(rig.Envelope($"{{\"user_id\":\"{name[..2]}{instances}-{i}\",\"plan\":\"p{i % 7}\"}}"))), null, null, ct));
 
-    private static RunFigures Measure(string name, int instances, bool faults, FakeBrazeServer braze, List<HostQueuePump> pumps, DateTimeOffset started, DateTimeOffset ended, int offered, TimeSpan prefill)
+    private static RunFigures Measure(string name, int instances, bool faults, BrazeSandbox braze, List<HostQueuePump> pumps, DateTimeOffset started, DateTimeOffset ended, int offered, TimeSpan prefill)
     {
         var requests = braze.Requests.Where(r => r.Path == "/users/track").ToList();
         var firstWindow = started.ToUnixTimeSeconds() / WindowSeconds + 1;
@@ -194,7 +193,7 @@ public sealed class DeliveryMeasuredRunTests
         var steadyFrom = firstWindow + 2;
         var steady = requests.Where(r => r.ArrivedAt.ToUnixTimeSeconds() / WindowSeconds is var w && w >= steadyFrom && w <= lastWindow).ToList();
         var steadyWindows = Math.Max(1, lastWindow - steadyFrom + 1);
-        static int Objects(FakeRequest r) => JsonNode.Parse(r.Body)?["attributes"]?.AsArray().Count ?? 0;
+        static int Objects(SandboxRequest r) => JsonNode.Parse(r.Body)?["attributes"]?.AsArray().Count ?? 0;
         var accepted = steady.Where(r => r.Status is >= 200 and < 300).ToList();
         var results = pumps.SelectMany(p => p.Results).ToList();
         var applied = braze.AppliedObjects.GroupBy(o => o.User).ToList();

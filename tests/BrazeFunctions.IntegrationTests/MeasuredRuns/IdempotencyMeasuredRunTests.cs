@@ -6,8 +6,8 @@ using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Ingress;
 using BrazeFunctions.IntegrationTests.Dispatch;
-using BrazeFunctions.IntegrationTests.FakeBraze;
 using BrazeFunctions.IntegrationTests.Infrastructure;
+using BrazeFunctions.Sandbox;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using static BrazeFunctions.IntegrationTests.MeasuredRuns.MeasuredRunReport;
@@ -61,14 +61,14 @@ public sealed class IdempotencyMeasuredRunTests
             using var duplicates = new MetricCollector<long>(rig.Host.Get<IMeterFactory>(), RelayMetrics.MeterName, "relay.idempotency.duplicates");
             rig.Braze.Rule = (sequence, _) => (sequence * 7919 % 100) switch
             {
-                < 2 => new FakeAnswer.ApplyThenDrop(),
-                < 6 => new FakeAnswer.Status(503, "{\"message\":\"Service Unavailable\"}"),
-                6 => new FakeAnswer.ApplyThenStatus(500),
-                7 => new FakeAnswer.Status(500, "{\"message\":\"Internal Server Error\"}"),
-                8 => new FakeAnswer.ApplyThenStatus(502),
-                9 => new FakeAnswer.Status(502, "{\"message\":\"Bad Gateway\"}"),
-                10 => new FakeAnswer.ApplyThenStatus(504),
-                11 => new FakeAnswer.Status(504, "{\"message\":\"Gateway Timeout\"}"),
+                < 2 => new SandboxAnswer.ApplyThenDrop(),
+                < 6 => new SandboxAnswer.Status(503, "{\"message\":\"Service Unavailable\"}"),
+                6 => new SandboxAnswer.ApplyThenStatus(500),
+                7 => new SandboxAnswer.Status(500, "{\"message\":\"Internal Server Error\"}"),
+                8 => new SandboxAnswer.ApplyThenStatus(502),
+                9 => new SandboxAnswer.Status(502, "{\"message\":\"Bad Gateway\"}"),
+                10 => new SandboxAnswer.ApplyThenStatus(504),
+                11 => new SandboxAnswer.Status(504, "{\"message\":\"Gateway Timeout\"}"),
                 _ => null,
             };
 

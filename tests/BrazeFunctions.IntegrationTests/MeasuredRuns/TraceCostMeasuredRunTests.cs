@@ -7,6 +7,7 @@ using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Ingress;
 using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.Infrastructure;
+using BrazeFunctions.Sandbox;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using static BrazeFunctions.IntegrationTests.MeasuredRuns.MeasuredRunReport;
 
@@ -56,8 +57,7 @@ public sealed class TraceCostMeasuredRunTests
         {
             if (limit is { } requests)
             {
-                rig.Braze.UsersTrackLimit = requests;
-                rig.Braze.UsersTrackWindowSeconds = 3;
+                rig.Braze.SetLimit(BrazeBucket.UsersTrack, requests, TimeSpan.FromSeconds(3));
             }
 
             using var operations = new MetricCollector<long>(rig.Host.Get<IMeterFactory>(), RelayMetrics.MeterName, "relay.trace.operations");

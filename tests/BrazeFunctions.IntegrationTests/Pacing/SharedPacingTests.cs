@@ -2,8 +2,8 @@ using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Pacing;
 using BrazeFunctions.IntegrationTests.Dispatch;
-using BrazeFunctions.IntegrationTests.FakeBraze;
 using BrazeFunctions.IntegrationTests.Infrastructure;
+using BrazeFunctions.Sandbox;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace BrazeFunctions.IntegrationTests.Pacing;
@@ -20,7 +20,7 @@ public sealed class SharedPacingTests(AzuriteFixture azurite)
         await using var first = await DispatchRig.StartAsync(azurite, new() { ["Dispatch:ShortRateLimitWait"] = "00:00:00" });
         await using var second = await DispatchRig.StartAsync(azurite, sharedBraze: first.Braze, sharedQueue: first.Queue);
         var reset = DateTimeOffset.FromUnixTimeSeconds(TimeProvider.System.GetUtcNow().ToUnixTimeSeconds() + 3);
-        first.Braze.Script(new FakeAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", reset));
+        first.Braze.Script(new SandboxAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", reset));
 
         var held = await first.Dispatcher.DispatchAsync(DispatchRig.Message(first.Envelope(Attribute)), 1, default);
         // The second instance has never talked to Braze: what holds it is the shared record.
@@ -42,8 +42,7 @@ public sealed class SharedPacingTests(AzuriteFixture azurite)
         var settings = new Dictionary<string, string?> { ["Dispatch:ShortRateLimitWait"] = "00:00:30", ["Dispatch:RateLimitJitter"] = "00:00:00" };
         await using var first = await DispatchRig.StartAsync(azurite, settings);
         await using var second = await DispatchRig.StartAsync(azurite, settings, sharedBraze: first.Braze, sharedQueue: first.Queue);
-        first.Braze.UsersTrackLimit = 3;
-        first.Braze.UsersTrackWindowSeconds = 2;
+        first.Braze.SetLimit(BrazeBucket.UsersTrack, 3, TimeSpan.FromSeconds(2));
 
         // Warm-up: each instance learns the window (its length comes from two consecutive resets).
         foreach (var round in new[] { 0, 1 })
@@ -73,7 +72,7 @@ public sealed class SharedPacingTests(AzuriteFixture azurite)
         await using var rig = await DispatchRig.StartAsync(azurite, new() { ["AzureWebJobsStorage"] = azurite.ConnectionStringWithTablesDown(deadPort) });
         using var shared = new MetricCollector<long>(rig.Host.Get<System.Diagnostics.Metrics.IMeterFactory>(), RelayMetrics.MeterName, "relay.pacing.shared_state");
         var reset = DateTimeOffset.FromUnixTimeSeconds(TimeProvider.System.GetUtcNow().ToUnixTimeSeconds() + 2);
-        rig.Braze.Script(new FakeAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", reset));
+        rig.Braze.Script(new SandboxAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", reset));
 
         // A plain attribute update: a repeat is harmless, so it may go without the idempotency store, which is down too.
         var results = await rig.DispatchTogetherAsync([rig.Envelope(Attribute), rig.Envelope("{\"user_id\":\"u-2\",\"plan\":\"gold\"}")]);

@@ -5,8 +5,8 @@ using Azure.Storage.Queues;
 using Azure.Storage.Sas;
 using BrazeFunctions.Core;
 using BrazeFunctions.Core.Braze;
-using BrazeFunctions.IntegrationTests.FakeBraze;
 using BrazeFunctions.IntegrationTests.Infrastructure;
+using BrazeFunctions.Sandbox;
 using BrazeFunctions.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,7 +37,7 @@ public sealed class DependencyTelemetryTests(AzuriteFixture azurite)
     [Fact]
     public async Task Dependencies_BrazeStorageAndHttpCalls_ExportedWithEndpointAndStatusAndWithoutAnySecret()
     {
-        await using var braze = await FakeBrazeServer.StartAsync(TimeProvider.System, BrazeApiKey);
+        await using var braze = await BrazeSandbox.StartAsync(TimeProvider.System, BrazeApiKey);
         var exported = new List<Activity>();
         using var host = BuildHost(braze, exported);
         var tracer = host.Services.GetRequiredService<TracerProvider>();
@@ -93,7 +93,7 @@ public sealed class DependencyTelemetryTests(AzuriteFixture azurite)
         Assert.Contains("sig=REDACTED", text, StringComparison.Ordinal);
     }
 
-    private IHost BuildHost(FakeBrazeServer braze, List<Activity> exported)
+    private IHost BuildHost(BrazeSandbox braze, List<Activity> exported)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>

@@ -106,7 +106,7 @@ public sealed class TemplateCommandsTests : IDisposable
         var exit = await Run("", "validate", "--templates", TemplateTestKit.ShippedTemplatesDirectory);
 
         Assert.Equal(0, exit);
-        Assert.Contains("6 templates valid", _out.ToString(), StringComparison.Ordinal);
+        Assert.Contains("8 templates valid", _out.ToString(), StringComparison.Ordinal);
         Assert.Empty(_error.ToString());
     }
 

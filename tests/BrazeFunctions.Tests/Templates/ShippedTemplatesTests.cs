@@ -17,6 +17,8 @@ public sealed class ShippedTemplatesTests
         "counter-increment-liquid",
         "trigger-canvas",
         "trigger-campaign",
+        "identify-user",
+        "subscription-status",
     ];
 
     /// <summary>Every shipped template, the examples under templates/examples/ (not loaded by the app) included.</summary>
@@ -31,6 +33,8 @@ public sealed class ShippedTemplatesTests
         { "counter-increment-liquid", """{"user_id":"u-1","custom_attribute":{"your_attribute_count":4}}""", "u-1" },
         { "trigger-canvas", """{"user_id":"u-1","canvas_id":"c-1"}""", "u-1" },
         { "trigger-campaign", """{"user_id":"u-1","campaign_id":"k-1"}""", "u-1" },
+        { "identify-user", """{"user_id":"u-1","alias_name":"a-1","alias_label":"l"}""", "u-1" },
+        { "subscription-status", """{"user_id":"u-1","subscription_group_id":"g-1"}""", "u-1" },
         { "examples/sync-attribute-to-workspace", """{"user_id":"u-1","custom_attribute":{"plan":"gold"}}""", "u-1" },
     };
 

@@ -26,7 +26,7 @@ public sealed class TemplateCatalogTests : IDisposable
         var catalog = LoadShipped();
 
         Assert.Equal(
-            ["attribute-from-event", "attribute-from-event-anonymous", "counter-increment", "counter-increment-liquid", "trigger-campaign", "trigger-canvas"],
+            ["attribute-from-event", "attribute-from-event-anonymous", "counter-increment", "counter-increment-liquid", "identify-user", "subscription-status", "trigger-campaign", "trigger-canvas"],
             catalog.Routes);
         Assert.True(catalog.TryResolve("TRIGGER-CANVAS", out var canonical));
         Assert.Equal("trigger-canvas", canonical);

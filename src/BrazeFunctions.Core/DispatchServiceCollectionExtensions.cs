@@ -13,6 +13,19 @@ namespace BrazeFunctions.Core;
 /// <summary>Registers the delivery engine: dispatcher, coalescer, pacer, idempotency store, Braze client, dead letters.</summary>
 public static class DispatchServiceCollectionExtensions
 {
+    /// <summary>The retry options (the <c>Dispatch</c> section), bound once for the dispatcher and the dead-letter replay alike.</summary>
+    internal static IServiceCollection AddRelayRetryOptions(this IServiceCollection services)
+    {
+        if (services.Any(d => d.ServiceType == typeof(IValidateOptions<DeliveryRetryOptions>)))
+        {
+            return services;
+        }
+
+        services.AddOptions<DeliveryRetryOptions>().BindConfiguration(DeliveryRetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeliveryRetryOptions>, DeliveryRetryOptionsValidator>());
+        return services;
+    }
+
     /// <summary>
     /// The Braze workspaces and client (options validated at start-up: endpoints, keys, every template's workspace), the
     /// pacer and its shared state, the idempotency store, the batcher (a hosted service, so that shutdown sends or hands
@@ -30,8 +43,7 @@ public static class DispatchServiceCollectionExtensions
         services.AddOptions<PacingOptions>().BindConfiguration(PacingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CoalescingOptions>().BindConfiguration(CoalescingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CoalescingOptions>, CoalescingOptionsValidator>());
-        services.AddOptions<DeliveryRetryOptions>().BindConfiguration(DeliveryRetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeliveryRetryOptions>, DeliveryRetryOptionsValidator>());
+        services.AddRelayRetryOptions();
 
         services.AddRelayStorage();
         services.AddRelayTemplates();

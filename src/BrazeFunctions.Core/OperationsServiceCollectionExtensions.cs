@@ -1,8 +1,12 @@
+using BrazeFunctions.Core.Delivery;
 using BrazeFunctions.Core.Diagnostics;
+using BrazeFunctions.Core.Idempotency;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace BrazeFunctions.Core;
 
@@ -18,8 +22,15 @@ public static class OperationsServiceCollectionExtensions
         services.AddRelayStorage();
         services.AddRelayTemplates();
         services.TryAddSingleton<RouteWorkspaces>();
-        services.TryAddSingleton<DeadLetterStore>();
+        services.AddRelayIdempotency();
+        services.AddRelayRetryOptions();
+        // The store is public (the CLI uses it) while what its replay rules read is internal: built here, not by reflection.
+        services.TryAddSingleton(sp => new DeadLetterStore(
+            sp.GetRequiredService<RelayQueues>(), sp.GetRequiredService<IOptions<OutboxOptions>>(), sp.GetRequiredService<RouteWorkspaces>(),
+            sp.GetRequiredService<IdempotencyStore>(), sp.GetRequiredService<IOptions<DeliveryRetryOptions>>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<DeadLetterStore>>()));
         services.TryAddSingleton<DeadLetterSweeper>();
+        services.TryAddSingleton<IMessageBodyCleanup, MessageBodyCleanup>();
         services.TryAddSingleton<QueueInspector>();
         services.TryAddSingleton<QueueMetrics>();
         services.TryAddSingleton<QueueMonitor>();

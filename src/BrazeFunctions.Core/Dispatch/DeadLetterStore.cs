@@ -1,5 +1,7 @@
 using Azure;
+using BrazeFunctions.Core.Delivery;
 using BrazeFunctions.Core.Diagnostics;
+using BrazeFunctions.Core.Idempotency;
 using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core.Storage;
 using Microsoft.Extensions.Logging;
@@ -65,14 +67,20 @@ public sealed class DeadLetterStore
     private readonly RelayQueues _queues;
     private readonly IOptions<OutboxOptions> _outbox;
     private readonly RouteWorkspaces _workspaces;
+    private readonly ReplayHorizon? _horizon;
     private readonly TimeProvider _time;
     private readonly ILogger<DeadLetterStore> _logger;
 
-    public DeadLetterStore(RelayQueues queues, IOptions<OutboxOptions> outbox, RouteWorkspaces workspaces, TimeProvider time, ILogger<DeadLetterStore> logger)
+    internal DeadLetterStore(
+        RelayQueues queues, IOptions<OutboxOptions> outbox, RouteWorkspaces workspaces, IdempotencyStore records, IOptions<DeliveryRetryOptions> retry, TimeProvider time, ILogger<DeadLetterStore> logger)
     {
+        ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(retry);
         _queues = queues;
         _outbox = outbox;
         _workspaces = workspaces;
+        // Without records (idempotency off) there is nothing a replay could outlive.
+        _horizon = records.Enabled ? new ReplayHorizon(records.RecordsDroppedAfter, retry.Value.MaxMessageAge) : null;
         _time = time;
         _logger = logger;
     }
@@ -134,7 +142,7 @@ public sealed class DeadLetterStore
             return false;
         }
 
-        var decision = DeadLetterReplayRules.Decide(entry, options, _workspaces.Of, _time.GetUtcNow());
+        var decision = DeadLetterReplayRules.Decide(entry, options, _workspaces.Of, _time.GetUtcNow(), _horizon);
         if (decision.Envelope is not { } envelope)
         {
             Skip(message, entry, decision.Problem!, skipped);

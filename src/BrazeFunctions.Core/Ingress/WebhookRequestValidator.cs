@@ -94,7 +94,7 @@ internal sealed partial class WebhookRequestValidator(IRouteCatalog routes, IOpt
 
     private static (ValidatedWebhook?, JsonReply?) TooLarge(int max) =>
         Reject(StatusCodes.Status413PayloadTooLarge, "payload_too_large",
-            $"The request body is larger than {max} bytes, the most the relay accepts (a queue message holds 64 KiB).");
+            $"The request body is larger than {max} bytes, the most the relay accepts (Ingress__MaxBodyBytes).");
 
     /// <summary>
     /// During a rotation both the current and the next secret are accepted, so Braze can switch to the new value before the

@@ -91,7 +91,7 @@ public sealed class IngressIdempotencyTests(AzuriteFixture azurite)
         var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
         await using var host = await StartAsync(queue, time: clock);
         // A run inserted its pending record and died before queueing.
-        await host.Get<IdempotencyStore>().InsertAsync(RecordKind.Webhook, Route, "dispatch-5:u-1", clock.GetUtcNow(), "dead-run", RecordState.Pending, default);
+        await host.Get<IdempotencyStore>().InsertAsync(RecordKind.Webhook, Route, "dispatch-5:u-1", clock.GetUtcNow(), "dead-run", "dead-run", RecordState.Pending, default);
 
         var young = await PostAsync(host, "dispatch-5:u-1");
         clock.Advance(TimeSpan.FromMinutes(3));

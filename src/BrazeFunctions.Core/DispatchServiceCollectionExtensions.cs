@@ -71,8 +71,9 @@ public static class DispatchServiceCollectionExtensions
         services.AddHostedService<TemplateWorkspaceCheck>();
 
         services.AddHttpClient(BrazeClient.HttpClientName, (sp, client) => client.Timeout = sp.GetRequiredService<IOptions<BrazeOptions>>().Value.RequestTimeout)
-            // Never follow a redirect: it could carry the bearer key to another host.
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+            // Never follow a redirect: it could carry the bearer key to another host. An answer the client stops reading (too
+            // large, or past the call's timeout) closes its connection instead of being drained into the pool.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5), MaxResponseDrainSize = 0 })
             // The factory's own request logging puts raw header values (the bearer key) into the structured state even when
             // the message text is redacted, and exporters ship that state; BrazeClient logs what matters itself.
             .RemoveAllLoggers();

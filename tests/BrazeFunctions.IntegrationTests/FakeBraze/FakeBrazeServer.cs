@@ -40,6 +40,12 @@ internal abstract record FakeAnswer
 
     /// <summary>Apply the request, then answer with this status (a 500/502/504 after the work was done).</summary>
     public sealed record ApplyThenStatus(int Code) : FakeAnswer;
+
+    /// <summary>Apply (for a 2xx), send the status line and headers, then stall for <paramref name="Stall"/> before the body: a proxy that hangs.</summary>
+    public sealed record StallAfterHeaders(int Code, TimeSpan Stall) : FakeAnswer;
+
+    /// <summary>Apply (for a 2xx), then stream a chunked body of <paramref name="Bytes"/> bytes without a Content-Length.</summary>
+    public sealed record EndlessBody(int Code, long Bytes) : FakeAnswer;
 }
 
 /// <summary>
@@ -101,6 +107,7 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
     public IReadOnlyList<FakeRequest> Requests => [.. _requests.OrderBy(r => r.Sequence)];
 
     public int RateLimitedAnswers => _requests.Count(r => r.Status == 429);
+
 
     public static async Task<FakeBrazeServer> StartAsync(TimeProvider time, string apiKey)
     {
@@ -177,6 +184,10 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
                     await AnswerAsync(context, applied.Code, "{\"message\":\"scripted after applying\"}", appliedLimit, appliedRemaining, appliedReset, null);
                     Record(applied.Code);
                     return;
+                case FakeAnswer.StallAfterHeaders or FakeAnswer.EndlessBody:
+                    await AnswerSlowlyAsync(context, path, body, family, arrived, scripted);
+                    Record(scripted is FakeAnswer.StallAfterHeaders stalled ? stalled.Code : ((FakeAnswer.EndlessBody)scripted).Code);
+                    return;
                 case FakeAnswer.Delay delay:
                     try
                     {
@@ -212,6 +223,47 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
 
         await AnswerAsync(context, code, answer, headers.Limit, headers.Remaining, headers.Reset, null);
         Record(code);
+    }
+
+    /// <summary>
+    /// A status line and headers, then a body that stalls or never ends. Whether the client read it is the client's to
+    /// tell: Kestrel completes writes to a connection the client already closed without failing them.
+    /// </summary>
+    private async Task AnswerSlowlyAsync(HttpContext context, string path, string body, string family, DateTimeOffset arrived, FakeAnswer answer)
+    {
+        var code = answer is FakeAnswer.StallAfterHeaders s ? s.Code : ((FakeAnswer.EndlessBody)answer).Code;
+        if (code is >= 200 and < 300)
+        {
+            Apply(path, body);
+        }
+
+        var (limit, remaining, reset) = Count(family, arrived);
+        context.Response.StatusCode = code;
+        context.Response.ContentType = "application/json";
+        context.Response.Headers["x-ratelimit-limit"] = limit.ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers["x-ratelimit-remaining"] = Math.Max(0, remaining).ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers["x-ratelimit-reset"] = reset.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            await context.Response.StartAsync(context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            if (answer is FakeAnswer.StallAfterHeaders stall)
+            {
+                await Task.Delay(stall.Stall, context.RequestAborted);
+                await context.Response.WriteAsync("{\"message\":\"success after a stall\"}", context.RequestAborted);
+                return;
+            }
+
+            var chunk = Encoding.UTF8.GetBytes("{\"message\":\"success\",\"padding\":\"" + new string('x', 64 * 1024));
+            for (long written = 0; written < ((FakeAnswer.EndlessBody)answer).Bytes; written += chunk.Length)
+            {
+                await context.Response.Body.WriteAsync(chunk, context.RequestAborted);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            // The client hung up.
+        }
     }
 
     /// <summary>What Braze would do with an accepted request: set and increment attributes, trigger recipients.</summary>

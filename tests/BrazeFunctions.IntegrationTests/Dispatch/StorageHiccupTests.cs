@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using BrazeFunctions.Core.Dispatch;
+using BrazeFunctions.Core.Storage;
+using BrazeFunctions.IntegrationTests.FakeBraze;
+using BrazeFunctions.IntegrationTests.Infrastructure;
+using BrazeFunctions.IntegrationTests.MeasuredRuns;
+
+namespace BrazeFunctions.IntegrationTests.Dispatch;
+
+/// <summary>
+/// Issue 16, item 3: a storage hiccup on the write that ends a run (here the deferral after a 429) fails the run after a
+/// few short tries instead of three 10-second ones, and the host (a pump with host.json's visibility timeout) brings the
+/// message back to be delivered. What happened is asserted, never how long it took.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class StorageHiccupTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task Dispatch_DeferralWriteStalls_RunFailsOnItsShortTriesAndTheMessageComesBackAndIsDelivered()
+    {
+        var queue = "outbox-" + Guid.NewGuid().ToString("N")[..12];
+        var outbox = new OutboxOptions();
+        var tries = outbox.EndingWriteRetries + 1;
+        var stall = new StallPolicy(m => StorageFaults.IsSendTo(m, queue), count: tries);
+        await using var rig = await DispatchRig.StartAsync(azurite, new()
+        {
+            ["Dispatch:ShortRateLimitWait"] = "00:00:00.500",
+            ["Dispatch:RateLimitJitter"] = "00:00:00",
+        }, configure: s => StorageFaults.OnQueues(s, stall), sharedQueue: queue);
+        rig.Braze.Script(new FakeAnswer.Status(429, "{\"message\":\"Rate limit exceeded\"}", RetryAfter: "1"));
+        await rig.Outbox.SendMessageAsync(new BinaryData(DispatchRig.Message(rig.Envelope("{\"user_id\":\"u-1\",\"counter\":\"visits\"}"))));
+        var pump = new HostQueuePump(rig.Outbox, rig.Dispatcher, HostVisibilityTimeout());
+        using var stop = new CancellationTokenSource();
+
+        var running = Task.Run(() => pump.RunAsync(stop.Token));
+        await Poll.UntilAsync(() => pump.Results.Any(r => r.Result.Outcome == DispatchOutcome.Delivered), "the message to come back and be delivered", TimeSpan.FromMinutes(2));
+        await stop.CancelAsync();
+        await running;
+
+        // Every try of the deferral write was held and given up by the client's own short per-try timeout (not the 10 s of
+        // the ingress's client, three of which held a run for 30 s under the real host).
+        Assert.Equal((tries, tries), (stall.Stalled, stall.CancelledByClient));
+        Assert.All(stall.NetworkTimeouts, t => Assert.Equal(outbox.EndingWriteTimeout, t));
+        Assert.Equal(1, pump.FailedRuns);
+        var delivered = Assert.Single(pump.Results, r => r.Result.Outcome == DispatchOutcome.Delivered);
+        Assert.Equal(2, delivered.DequeueCount);
+        Assert.Equal([429, 201], rig.Braze.Requests.Select(r => r.Status));
+        Assert.Equal(1, rig.Braze.Counters["u-1/visits"]);
+    }
+
+    private static TimeSpan HostVisibilityTimeout()
+    {
+        var host = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "host.json")))!;
+        return TimeSpan.Parse(host["extensions"]!["queues"]!["visibilityTimeout"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+    }
+}

@@ -17,10 +17,19 @@ namespace BrazeFunctions.IntegrationTests.Infrastructure;
 /// </summary>
 internal static class StorageFaults
 {
-    /// <summary>Every queue client the relay builds gets <paramref name="policy"/> just before the transport.</summary>
-    public static void OnQueues(IServiceCollection services, HttpPipelinePolicy policy) =>
+    /// <summary>
+    /// The queue clients the relay builds get <paramref name="policy"/> just before the transport: every client, or those
+    /// whose options <paramref name="which"/> picks (their retry settings tell the ingress's clients from the ending writes').
+    /// </summary>
+    public static void OnQueues(IServiceCollection services, HttpPipelinePolicy policy, Func<Azure.Storage.Queues.QueueClientOptions, bool>? which = null) =>
         services.Replace(ServiceDescriptor.Singleton(sp => new QueueServiceClientFactory(
-            sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IOptions<OutboxOptions>>(), o => o.AddPolicy(policy, HttpPipelinePosition.BeforeTransport))));
+            sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IOptions<OutboxOptions>>(), o =>
+            {
+                if (which?.Invoke(o) ?? true)
+                {
+                    o.AddPolicy(policy, HttpPipelinePosition.BeforeTransport);
+                }
+            })));
 
     /// <summary>The relay's table service gets <paramref name="policy"/> just before the transport.</summary>
     public static void OnTables(IServiceCollection services, string connectionString, HttpPipelinePolicy policy)
@@ -54,9 +63,6 @@ internal sealed class StallPolicy(Func<HttpMessage, bool> match, int count) : Ht
     /// <summary>Held requests the client itself gave up on (its network timeout), not the test.</summary>
     public int CancelledByClient => Volatile.Read(ref _cancelledByClient);
 
-    /// <summary>The per-try network timeout the client gave each held request.</summary>
-    public System.Collections.Concurrent.ConcurrentQueue<TimeSpan?> NetworkTimeouts { get; } = new();
-
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
         ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
 
@@ -65,7 +71,6 @@ internal sealed class StallPolicy(Func<HttpMessage, bool> match, int count) : Ht
         if (Armed && match(message) && Interlocked.Decrement(ref _left) >= 0)
         {
             Interlocked.Increment(ref _stalled);
-            NetworkTimeouts.Enqueue(message.NetworkTimeout);
             try
             {
                 await Task.Delay(TimeSpan.FromMinutes(2), message.CancellationToken);

@@ -39,6 +39,14 @@ internal static class StorageFaults
         services.Replace(ServiceDescriptor.Singleton(new RelayTables(new TableServiceClient(connectionString, options))));
     }
 
+    /// <summary>The relay's body container (the claim-check) gets <paramref name="policy"/> just before the transport.</summary>
+    public static void OnBlobs(IServiceCollection services, string connectionString, string container, HttpPipelinePolicy policy)
+    {
+        var options = new Azure.Storage.Blobs.BlobClientOptions();
+        options.AddPolicy(policy, HttpPipelinePosition.BeforeTransport);
+        services.Replace(ServiceDescriptor.Singleton(new RelayBlobs(new Azure.Storage.Blobs.BlobContainerClient(connectionString, container, options))));
+    }
+
     /// <summary>True for a message sent to a queue whose name starts with <paramref name="queue"/> (not its poison queue).</summary>
     public static bool IsSendTo(HttpMessage message, string queue) =>
         message.Request.Method == RequestMethod.Post && message.Request.Uri.Path.Contains("/" + queue + "/messages", StringComparison.Ordinal);
@@ -83,6 +91,30 @@ internal sealed class StallPolicy(Func<HttpMessage, bool> match, int count) : Ht
         }
 
         await ProcessNextAsync(message, pipeline);
+    }
+}
+
+/// <summary>Answers matching requests with a storage error without sending them, while <see cref="Armed"/>.</summary>
+internal sealed class FailPolicy(Func<HttpMessage, bool> match, int status = 503) : HttpPipelinePolicy
+{
+    private int _failed;
+
+    public bool Armed { get; set; } = true;
+
+    public int Failed => Volatile.Read(ref _failed);
+
+    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+        ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
+
+    public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        if (Armed && match(message))
+        {
+            Interlocked.Increment(ref _failed);
+            throw new RequestFailedException(status, "injected: storage refused the request", "ServerBusy", null);
+        }
+
+        return ProcessNextAsync(message, pipeline);
     }
 }
 

@@ -165,6 +165,8 @@ func isLowerAlphanumeric(text string) bool =>
 // also where the Functions host moves a message after maxDequeueCount. The infra tests hold these in step.
 var outboxQueueName = 'braze-outbox'
 var poisonQueueName = 'braze-outbox-poison'
+// The claim-check's container: OutboxOptions.DefaultBodyContainer (Outbox__BodyContainer).
+var bodyContainerName = 'braze-outbox-bodies'
 var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var prefix = toLower(environmentName)
 var tags = {
@@ -321,12 +323,27 @@ module operatorAccess 'modules/operatoraccess.bicep' = if (!empty(operatorPrinci
   }
 }
 
+// The claim-check (issue 18): the container of big webhook bodies and the identity's role on that container alone.
+module bodies 'modules/bodies.bicep' = {
+  name: 'bodies'
+  dependsOn: [
+    storage
+  ]
+  params: {
+    storageAccountName: storageAccountName
+    containerName: bodyContainerName
+    #disable-next-line what-if-short-circuiting
+    principalId: identity.outputs.principalId
+  }
+}
+
 module functionApp 'modules/functionapp.bicep' = {
   name: 'functionapp'
   // The roles must exist before the host starts, or its first storage, Key Vault and telemetry calls are refused; in
   // private mode so must the private endpoints and their DNS records.
   dependsOn: [
     roles
+    bodies
     privateEndpoints
   ]
   params: {

@@ -13,6 +13,19 @@ namespace BrazeFunctions.Core;
 /// <summary>Registers the delivery engine: dispatcher, coalescer, pacer, idempotency store, Braze client, dead letters.</summary>
 public static class DispatchServiceCollectionExtensions
 {
+    /// <summary>The retry options (the <c>Dispatch</c> section), bound once for the dispatcher and the dead-letter replay alike.</summary>
+    internal static IServiceCollection AddRelayRetryOptions(this IServiceCollection services)
+    {
+        if (services.Any(d => d.ServiceType == typeof(IValidateOptions<DeliveryRetryOptions>)))
+        {
+            return services;
+        }
+
+        services.AddOptions<DeliveryRetryOptions>().BindConfiguration(DeliveryRetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeliveryRetryOptions>, DeliveryRetryOptionsValidator>());
+        return services;
+    }
+
     /// <summary>
     /// The Braze workspaces and client (options validated at start-up: endpoints, keys, every template's workspace), the
     /// pacer and its shared state, the idempotency store, the batcher (a hosted service, so that shutdown sends or hands
@@ -30,8 +43,7 @@ public static class DispatchServiceCollectionExtensions
         services.AddOptions<PacingOptions>().BindConfiguration(PacingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CoalescingOptions>().BindConfiguration(CoalescingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CoalescingOptions>, CoalescingOptionsValidator>());
-        services.AddOptions<DeliveryRetryOptions>().BindConfiguration(DeliveryRetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeliveryRetryOptions>, DeliveryRetryOptionsValidator>());
+        services.AddRelayRetryOptions();
 
         services.AddRelayStorage();
         services.AddRelayTemplates();
@@ -63,8 +75,9 @@ public static class DispatchServiceCollectionExtensions
         services.AddHostedService<TemplateWorkspaceCheck>();
 
         services.AddHttpClient(BrazeClient.HttpClientName, (sp, client) => client.Timeout = sp.GetRequiredService<IOptions<BrazeOptions>>().Value.RequestTimeout)
-            // Never follow a redirect: it could carry the bearer key to another host.
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+            // Never follow a redirect: it could carry the bearer key to another host. An answer the client stops reading (too
+            // large, or past the call's timeout) closes its connection instead of being drained into the pool.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5), MaxResponseDrainSize = 0 })
             // The factory's own request logging puts raw header values (the bearer key) into the structured state even when
             // the message text is redacted, and exporters ship that state; BrazeClient logs what matters itself.
             .RemoveAllLoggers();

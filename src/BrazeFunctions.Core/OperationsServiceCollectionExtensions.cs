@@ -19,10 +19,13 @@ public static class OperationsServiceCollectionExtensions
         services.AddRelayTemplates();
         services.TryAddSingleton<RouteWorkspaces>();
         services.AddRelayTrace();
+        services.AddRelayIdempotency();
+        services.AddRelayRetryOptions();
         services.TryAddSingleton<DeadLetterStore>();
         services.TryAddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<DeadLetterStore>());
         services.TryAddSingleton<IMessageTrace, MessageTrace>();
         services.TryAddSingleton<DeadLetterSweeper>();
+        services.TryAddSingleton<IMessageBodyCleanup, MessageBodyCleanup>();
         services.TryAddSingleton<QueueInspector>();
         services.TryAddSingleton<QueueMetrics>();
         services.TryAddSingleton<QueueMonitor>();

@@ -61,6 +61,8 @@ public static class RelayServiceCollectionExtensions
         services.TryAddSingleton<RelayMetrics>();
         services.TryAddSingleton<QueueServiceClientFactory>();
         services.TryAddSingleton<RelayQueues>();
+        services.TryAddSingleton<RelayBlobs>();
+        services.TryAddSingleton<MessageBodyStore>();
         return services;
     }
 }

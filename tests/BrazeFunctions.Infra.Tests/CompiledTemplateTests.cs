@@ -40,6 +40,7 @@ public sealed partial class CompiledTemplateTests(InfraBuild build)
     private static readonly Dictionary<string, string> ExpectedRoles = new(StringComparer.OrdinalIgnoreCase)
     {
         ["b7e6dc6d-f1e8-4753-8033-0f276bb0955b"] = "Storage Blob Data Owner",
+        ["ba92f5b4-2d11-453d-a403-e96b0029c9fe"] = "Storage Blob Data Contributor",
         ["974c5e8b-45b9-4653-ba55-5f855dd0fb88"] = "Storage Queue Data Contributor",
         ["0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"] = "Storage Table Data Contributor",
         ["4633458b-17de-408a-b874-0445c86b69e6"] = "Key Vault Secrets User",
@@ -398,10 +399,24 @@ public sealed partial class CompiledTemplateTests(InfraBuild build)
             Assert.Equal("ServicePrincipal", assignment.Properties?["principalType"]?.GetValue<string>());
         }
 
-        // The three storage roles are granted on the storage account itself, not on the resource group.
+        // The storage roles are granted on the storage account itself (the claim-check's on its container), not on the resource group.
         var storageRoles = assignments.Where(a => ExpectedRoles[a.Properties!["roleDefinitionId"]!.ToString().Split('/')[^1]].StartsWith("Storage", StringComparison.Ordinal)).ToList();
-        Assert.Equal(3, storageRoles.Count);
+        Assert.Equal(4, storageRoles.Count);
         Assert.All(storageRoles, a => Assert.Contains("/providers/Microsoft.Storage/storageAccounts/", a.Id, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void BodyContainer_MainParameters_IsPrivateAndTheAppGetsItsBlobRoleOnThatContainerAlone()
+    {
+        var snapshot = build.Snapshot(InfraBuild.MainParameters);
+        var container = Assert.Single(snapshot.OfType("Microsoft.Storage/storageAccounts/blobServices/containers"), c => c.Name.EndsWith("/" + OutboxOptions.DefaultBodyContainer, StringComparison.Ordinal));
+        var contributor = Assert.Single(snapshot.OfType("Microsoft.Authorization/roleAssignments"),
+            a => a.Properties?["roleDefinitionId"]?.ToString().EndsWith("ba92f5b4-2d11-453d-a403-e96b0029c9fe", StringComparison.OrdinalIgnoreCase) == true);
+
+        Assert.Equal("None", container.Properties?["publicAccess"]?.GetValue<string>());
+        // Scoped to the container: the assignment is an extension resource of the container, not of the account.
+        Assert.StartsWith("[extensionResourceId('", contributor.Id, StringComparison.Ordinal);
+        Assert.Contains("/blobServices/default/containers/" + OutboxOptions.DefaultBodyContainer + "', 'Microsoft.Authorization/roleAssignments'", contributor.Id, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -9,24 +9,20 @@ using Polly.Retry;
 namespace BrazeFunctions.Core.Delivery;
 
 /// <summary>
-/// Sends one batch and gives each item its own report. Per request: budget from the pacer, claims just before sending,
-/// the merged body, Braze's answer back to the pacer. Transient failures that prove nothing was applied (503, 408, a
-/// connection never made) and short 429 waits are retried in place through one Polly pipeline built once; after an
-/// ambiguous failure only items whose policy allows a repeat go again. A refused merged request never dead-letters its
-/// good items: Braze's errors that name objects single out their items and the rest is sent once more; without such
-/// errors the batch is split in halves within <see cref="CoalescingOptions.MaxSplitRequests"/> extra requests, and what is
-/// still unresolved is handed back to be sent alone. "Max Input Length Exceeded" lowers the workspace's object cap.
+/// Sends one batch and gives each item its own report. Per request: budget from the pacer, claims just before sending
+/// (refreshed before every resend), the merged body, Braze's answer back to the pacer. Transient failures that prove
+/// nothing was applied (503, 408, a connection never made) and short 429 waits are retried in place through one Polly
+/// pipeline built once; after an ambiguous failure only items whose policy allows a repeat go again. Every ticket is
+/// either completed with Braze's answer or given back, whatever throws. What an answer means for each item and which
+/// requests follow a refusal is <see cref="BatchConclusions"/>'s.
 /// </summary>
 internal sealed class BatchSender
 {
-    private const string MaxInputLengthExceeded = "Max Input Length Exceeded";
-
     private readonly BrazeClient _client;
     private readonly RateLimitPacer _pacer;
     private readonly DeliveryClaims _claims;
-    private readonly UsersTrackCaps _caps;
+    private readonly BatchConclusions _conclusions;
     private readonly IOptions<PacingOptions> _pacing;
-    private readonly IOptions<CoalescingOptions> _coalescing;
     private readonly TimeProvider _time;
     private readonly RelayMetrics _metrics;
     private readonly ILogger<BatchSender> _logger;
@@ -42,21 +38,23 @@ internal sealed class BatchSender
         _client = client;
         _pacer = pacer;
         _claims = claims;
-        _caps = caps;
+        _conclusions = new BatchConclusions(pacer, caps, pacing, coalescing, metrics, logger);
         _pacing = pacing;
-        _coalescing = coalescing;
         _time = time;
         _metrics = metrics;
         _logger = logger;
         _pipeline = BuildPipeline(retry.Value, pacing.Value.ShortRateLimitWait, time, random);
     }
 
-    /// <summary>Sends <paramref name="items"/> (in receipt order) starting with <paramref name="ticket"/>; every item ends with a report.</summary>
-    public async Task SendAsync(IReadOnlyList<DeliveryItem> items, PaceTicket ticket, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends <paramref name="items"/> (in receipt order) starting with <paramref name="ticket"/> (null: the first request asks
+    /// the pacer itself); every item ends with a report.
+    /// </summary>
+    public async Task SendAsync(IReadOnlyList<DeliveryItem> items, PaceTicket? ticket, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(items);
-        var groups = new Queue<Group>();
-        groups.Enqueue(new Group([.. items], ticket, ResentAfterNamedErrors: false));
+        var groups = new Queue<SendGroup>();
+        groups.Enqueue(new SendGroup([.. items], ticket, ResentAfterNamedErrors: false));
         var extraRequests = 0;
         while (groups.TryDequeue(out var group))
         {
@@ -69,20 +67,15 @@ internal sealed class BatchSender
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 state.Release();
-                foreach (var item in state.Current)
+                foreach (var item in state.Current.Concat(groups.SelectMany(g => g.Items)))
                 {
                     item.Finish(new DeliveryReport.ShutDown());
-                }
-
-                foreach (var pending in groups.SelectMany(g => g.Items))
-                {
-                    pending.Finish(new DeliveryReport.ShutDown());
                 }
 
                 throw;
             }
 
-            extraRequests += Conclude(state, attempt, groups, extraRequests);
+            extraRequests += _conclusions.Conclude(group, state.Current, attempt.Response, attempt.Merged, attempt.Hold, groups, extraRequests);
         }
     }
 
@@ -135,13 +128,47 @@ internal sealed class BatchSender
             var decision = await _pacer.AcquireAsync(key, first.Endpoint, _pacing.Value.ShortRateLimitWait, state.CancellationToken).ConfigureAwait(false);
             if (decision.Ticket is null)
             {
-                return new RequestAttempt(state, null, null, RetryInPlace: false, Hold: decision.Hold) { HoldReason = decision.HoldReason };
+                return RequestAttempt.Held(state, decision);
             }
 
             ticket = decision.Ticket;
         }
 
-        // Claims come last before the request: after the linger and any budget wait.
+        // From here the ticket is completed with Braze's answer or given back, whatever throws (Abandon after Complete is a no-op).
+        try
+        {
+            // Claims come last before the request: after the linger and any budget wait.
+            if (!await ClaimAllAsync(state).ConfigureAwait(false))
+            {
+                return RequestAttempt.Nothing(state);
+            }
+
+            if (_pacer.IsStale(ticket))
+            {
+                // Slow claims carried the request past its window: sent now, it could land in the next window, which the
+                // fleet may have spent already. Ask again (the claims stay: they are this batch's).
+                _pacer.Abandon(ticket);
+                Log.TicketWentStale(_logger, first.Workspace.Name, first.Endpoint, state.Current.Count);
+                var again = await _pacer.AcquireAsync(key, first.Endpoint, _pacing.Value.ShortRateLimitWait, state.CancellationToken).ConfigureAwait(false);
+                if (again.Ticket is null)
+                {
+                    return RequestAttempt.Held(state, again);
+                }
+
+                ticket = again.Ticket;
+            }
+
+            return await SendOnceAsync(state, ticket, key).ConfigureAwait(false);
+        }
+        finally
+        {
+            _pacer.Abandon(ticket);
+        }
+    }
+
+    /// <summary>Claims (or refreshes the claims of) every item still going; the ones whose record ends them leave the group.</summary>
+    private async Task<bool> ClaimAllAsync(AttemptState state)
+    {
         var claims = await Task.WhenAll(state.Current.Select(i => _claims.ClaimAsync(i, state.CancellationToken))).ConfigureAwait(false);
         for (var i = claims.Length - 1; i >= 0; i--)
         {
@@ -152,27 +179,12 @@ internal sealed class BatchSender
             }
         }
 
-        if (state.Current.Count == 0)
-        {
-            _pacer.Abandon(ticket);
-            return new RequestAttempt(state, null, null, RetryInPlace: false, Hold: null);
-        }
+        return state.Current.Count > 0;
+    }
 
-        if (_pacer.IsStale(ticket))
-        {
-            // Slow claims carried the request past its window: sent now, it could land in the next window, which the
-            // fleet may have spent already. Ask again (the claims stay: they are this batch's).
-            _pacer.Abandon(ticket);
-            Log.TicketWentStale(_logger, first.Workspace.Name, first.Endpoint, state.Current.Count);
-            var again = await _pacer.AcquireAsync(key, first.Endpoint, _pacing.Value.ShortRateLimitWait, state.CancellationToken).ConfigureAwait(false);
-            if (again.Ticket is null)
-            {
-                return new RequestAttempt(state, null, null, RetryInPlace: false, Hold: again.Hold) { HoldReason = again.HoldReason };
-            }
-
-            ticket = again.Ticket;
-        }
-
+    private async Task<RequestAttempt> SendOnceAsync(AttemptState state, PaceTicket ticket, PaceKey key)
+    {
+        var first = state.Group.Items[0];
         var merged = RequestMerger.Merge(state.Current);
         _metrics.RequestObjects(first.Workspace.Name, first.Endpoint, merged.Objects);
         var sentAt = _time.GetUtcNow();
@@ -182,29 +194,30 @@ internal sealed class BatchSender
             item.RequestMessages = state.Current.Count;
         }
 
-        BrazeResponse response;
-        try
-        {
-            response = await _client.SendAsync(first.Workspace, first.Endpoint, merged.BodyJson, state.CancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            _pacer.Abandon(ticket);
-            throw;
-        }
-
+        var response = await _client.SendAsync(first.Workspace, first.Endpoint, merged.BodyJson, state.CancellationToken).ConfigureAwait(false);
         await _pacer.CompleteAsync(ticket, response, state.CancellationToken).ConfigureAwait(false);
         foreach (var item in state.Current)
         {
             item.LastAnsweredAt = response.ReceivedAt;
         }
 
-        var retry = false;
+        return new RequestAttempt(state, response, merged, RetryInPlace(state, response, key), null);
+    }
+
+    /// <summary>Whether the pipeline should send again in place; after an ambiguous failure the items that may not repeat end here.</summary>
+    private bool RetryInPlace(AttemptState state, BrazeResponse response, PaceKey key)
+    {
         if (response.Kind == BrazeOutcomeKind.RateLimited)
         {
-            retry = _pacer.ClosedFor(key) <= _pacing.Value.ShortRateLimitWait;
+            return _pacer.ClosedFor(key) <= _pacing.Value.ShortRateLimitWait;
         }
-        else if (response.Kind == BrazeOutcomeKind.Transient && response.IsAmbiguous)
+
+        if (response.Kind != BrazeOutcomeKind.Transient)
+        {
+            return false;
+        }
+
+        if (response.IsAmbiguous)
         {
             // Braze may have applied it: only items whose policy accepts a repeat go again; the others end now.
             for (var i = state.Current.Count - 1; i >= 0; i--)
@@ -215,130 +228,19 @@ internal sealed class BatchSender
                     state.Current.RemoveAt(i);
                 }
             }
-
-            retry = state.Current.Count > 0;
-        }
-        else if (response.Kind == BrazeOutcomeKind.Transient)
-        {
-            retry = true;
         }
 
-        return new RequestAttempt(state, response, merged, retry, Hold: null);
+        return state.Current.Count > 0;
     }
-
-    /// <summary>Turns the final answer of one group into reports and follow-up groups; returns the extra requests it queued.</summary>
-    private int Conclude(AttemptState state, RequestAttempt attempt, Queue<Group> groups, int extraSoFar)
-    {
-        var items = state.Current;
-        if (items.Count == 0)
-        {
-            return 0;
-        }
-
-        if (attempt.Response is not { } response)
-        {
-            var hold = attempt.Hold ?? _pacing.Value.RateLimitFallbackWait;
-            items.ForEach(i => i.Finish(attempt.HoldReason == "credential" ? new DeliveryReport.CredentialPaused(hold, null) : new DeliveryReport.RateLimited(hold, null)));
-            return 0;
-        }
-
-        var errors = attempt.Merged is { } merged
-            ? response.PartialErrors.Select(merged.OwnerOf).Where(o => o is not null).Select(o => o!.Value).ToList()
-            : [];
-        IReadOnlyList<BrazePartialError> ErrorsOf(DeliveryItem item) => [.. errors.Where(e => e.Item == item).Select(e => e.Error)];
-
-        switch (response.Kind)
-        {
-            case BrazeOutcomeKind.Success:
-                foreach (var item in items)
-                {
-                    var own = ErrorsOf(item);
-                    var refusedAll = item.Shape.Kind != MergeKind.Recipients && own.Count > 0
-                        && own.Select(e => (e.InputArray, e.Index)).Distinct().Count() >= item.Shape.Objects;
-                    item.Finish(new DeliveryReport.Accepted(response, own, refusedAll));
-                }
-
-                return 0;
-
-            case BrazeOutcomeKind.RateLimited:
-                var wait = _pacer.ClosedFor(PaceKey.For(items[0].Workspace.Name, items[0].Endpoint));
-                items.ForEach(i => i.Finish(new DeliveryReport.RateLimited(wait > TimeSpan.Zero ? wait : _pacing.Value.RateLimitFallbackWait, response)));
-                return 0;
-
-            case BrazeOutcomeKind.Transient:
-                items.ForEach(i => i.Finish(new DeliveryReport.Failed(response, response.IsAmbiguous)));
-                return 0;
-        }
-
-        if (response.StatusCode is 401 or 403)
-        {
-            // The key (or its permission) was refused: every message waits for the credential pause, none is its fault.
-            var paused = _pacer.CredentialPausedFor(items[0].Workspace.Name, items[0].Endpoint);
-            items.ForEach(i => i.Finish(new DeliveryReport.CredentialPaused(paused > TimeSpan.Zero ? paused : _pacing.Value.CredentialPause, response)));
-            return 0;
-        }
-
-        if (items.Count == 1 || response.StatusCode is not (400 or 413))
-        {
-            items.ForEach(i => i.Finish(new DeliveryReport.Refused(response, ErrorsOf(i))));
-            return 0;
-        }
-
-        var first = items[0];
-        if (response.StatusCode == 400 && first.Shape.Kind == MergeKind.UsersTrack
-            && response.Message?.Contains(MaxInputLengthExceeded, StringComparison.OrdinalIgnoreCase) == true)
-        {
-            // The cap is wrong for this workspace's contract, not the messages: lower it and send the halves.
-            var cap = _caps.Halve(first.Workspace.Name, attempt.Merged!.Objects);
-            Log.ObjectCapLowered(_logger, first.Workspace.Name, attempt.Merged.Objects, cap);
-            return Split(items, groups, "max_input_length");
-        }
-
-        var named = items.Where(i => errors.Any(e => e.Item == i)).ToList();
-        if (named.Count > 0 && named.Count < items.Count && !state.Group.ResentAfterNamedErrors)
-        {
-            named.ForEach(i => i.Finish(new DeliveryReport.Refused(response, ErrorsOf(i))));
-            var rest = items.Except(named).ToList();
-            groups.Enqueue(new Group(rest, null, ResentAfterNamedErrors: true));
-            _metrics.SplitRequest(first.Workspace.Name, first.Endpoint);
-            Log.BatchResent(_logger, first.Workspace.Name, first.Endpoint, named.Count, rest.Count);
-            return 1;
-        }
-
-        if (extraSoFar + 2 <= _coalescing.Value.MaxSplitRequests)
-        {
-            return Split(items, groups, "refused");
-        }
-
-        Log.SplitBudgetSpent(_logger, first.Workspace.Name, first.Endpoint, items.Count, _coalescing.Value.MaxSplitRequests);
-        items.ForEach(i => i.Finish(new DeliveryReport.SplitUnresolved(response)));
-        return 0;
-    }
-
-    private int Split(List<DeliveryItem> items, Queue<Group> groups, string why)
-    {
-        var half = items.Count / 2;
-        groups.Enqueue(new Group(items.Take(half).ToList(), null, ResentAfterNamedErrors: false));
-        groups.Enqueue(new Group(items.Skip(half).ToList(), null, ResentAfterNamedErrors: false));
-        var first = items[0];
-        _metrics.SplitRequest(first.Workspace.Name, first.Endpoint);
-        _metrics.SplitRequest(first.Workspace.Name, first.Endpoint);
-        Log.BatchSplit(_logger, first.Workspace.Name, first.Endpoint, items.Count, why);
-        return 2;
-    }
-
-
-    /// <summary>Items sent together in one request; the first group holds the batch's ticket.</summary>
-    private sealed record Group(List<DeliveryItem> Items, PaceTicket? Ticket, bool ResentAfterNamedErrors);
 
     /// <summary>One group's pass through the pipeline: the items still going, and the ticket not yet used.</summary>
-    private sealed class AttemptState(BatchSender sender, Group group, CancellationToken cancellationToken)
+    private sealed class AttemptState(BatchSender sender, SendGroup group, CancellationToken cancellationToken)
     {
         private PaceTicket? _ticket = group.Ticket;
 
         public BatchSender Sender { get; } = sender;
 
-        public Group Group { get; } = group;
+        public SendGroup Group { get; } = group;
 
         public List<DeliveryItem> Current { get; } = [.. group.Items];
 
@@ -357,8 +259,10 @@ internal sealed class BatchSender
     }
 
     /// <summary>The result of one request: the answer (null when no budget or nothing left to send) and what comes next.</summary>
-    private sealed record RequestAttempt(AttemptState State, BrazeResponse? Response, MergedRequest? Merged, bool RetryInPlace, TimeSpan? Hold)
+    private sealed record RequestAttempt(AttemptState State, BrazeResponse? Response, MergedRequest? Merged, bool RetryInPlace, PaceDecision? Hold)
     {
-        public string? HoldReason { get; init; }
+        public static RequestAttempt Held(AttemptState state, PaceDecision decision) => new(state, null, null, RetryInPlace: false, decision);
+
+        public static RequestAttempt Nothing(AttemptState state) => new(state, null, null, RetryInPlace: false, null);
     }
 }

@@ -1,66 +1,37 @@
 using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Idempotency;
+using BrazeFunctions.Core.Messages;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace BrazeFunctions.Core.Delivery;
 
 /// <summary>
-/// Claim, mark, release: the records that keep one delivery (route + dedupe key) from reaching Braze twice. A message
-/// claims its delivery just before its request is sent (insert-if-absent, owner = its envelope id), marks it delivered
-/// on Braze's 2xx, and releases it (delete) on any answer that proves nothing was applied. A claim found in the way
-/// decides the message's fate: delivered is a duplicate; another message's fresh claim means it is being sent right now;
-/// its own claim or a stale one means an earlier run may have reached Braze, and the template's policy decides.
+/// Claim, refresh, mark, release: the records that keep one delivery (route + dedupe key) from reaching Braze twice. A
+/// message claims its delivery just before its request is sent (insert-if-absent, owner = its envelope id, token = this
+/// attempt), refreshes the claim before every resend, marks it delivered on Braze's 2xx, and releases it (delete) on any
+/// answer that proves nothing was applied. A record found in the way decides the message's fate (<see cref="Judge"/>).
 /// </summary>
 internal sealed class DeliveryClaims(IdempotencyStore store, TimeProvider time, IOptions<IdempotencyOptions> options, RelayMetrics metrics, ILogger<DeliveryClaims> logger)
 {
-    /// <summary>Claims <paramref name="item"/>'s delivery; null when it may be sent, else the report it ends with.</summary>
+    /// <summary>
+    /// Claims <paramref name="item"/>'s delivery, or refreshes the claim it already holds (a resend); null when it may be
+    /// sent, else the report it ends with.
+    /// </summary>
     public async Task<DeliveryReport?> ClaimAsync(DeliveryItem item, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);
-        if (!store.Enabled || item.Claim is not null || item.SentUnclaimed)
+        if (!store.Enabled || item.SentUnclaimed)
         {
             return null;
         }
 
         try
         {
-            var (record, inserted) = await store.InsertAsync(RecordKind.Delivery, item.Route, item.DedupeKey, item.Envelope.ReceivedAt, item.MessageId, RecordState.Sending, cancellationToken).ConfigureAwait(false);
-            if (inserted)
-            {
-                item.Claim = record;
-                return null;
-            }
-
-            if (record.State == RecordState.Delivered)
-            {
-                return new DeliveryReport.Duplicate(record);
-            }
-
-            var age = time.GetUtcNow() - record.Since;
-            var own = string.Equals(record.Owner, item.MessageId, StringComparison.Ordinal);
-            if (!own && age < options.Value.ClaimLease)
-            {
-                return new DeliveryReport.ClaimedElsewhere(record, age);
-            }
-
-            if (!item.MayResendWhenAmbiguous)
-            {
-                return new DeliveryReport.OutcomeUnknown(record, own);
-            }
-
-            // The policy (or the operator's replay) accepts a second application: take the claim over and send.
-            var taken = await store.ReplaceAsync(record, RecordState.Sending, item.MessageId, cancellationToken).ConfigureAwait(false);
-            if (taken is null)
-            {
-                return new DeliveryReport.ClaimedElsewhere(record, TimeSpan.Zero);
-            }
-
-            Log.ClaimTakenOver(logger, item.MessageId, item.Route, own, age.TotalSeconds, item.Envelope.OverrideClaim);
-            metrics.Ambiguous(item.Route, "retry");
-            item.Claim = taken;
-            return null;
+            return item.Claim is { } held
+                ? await RefreshAsync(item, held, cancellationToken).ConfigureAwait(false)
+                : await ClaimNewAsync(item, cancellationToken).ConfigureAwait(false);
         }
         catch (IdempotencyStoreUnavailableException ex)
         {
@@ -70,11 +41,43 @@ internal sealed class DeliveryClaims(IdempotencyStore store, TimeProvider time, 
                 // A repeat of this request does no harm, so delivering it beats waiting for the store.
                 Log.SendingUnclaimed(logger, item.MessageId, item.Route, ex.Message);
                 item.SentUnclaimed = true;
+                item.HasClaimed = true;
                 return null;
             }
 
             return new DeliveryReport.StoreUnavailable(ex.Message);
         }
+    }
+
+    /// <summary>
+    /// What a record found in the way means for <paramref name="item"/>; null when the item may take it over.
+    /// <list type="bullet">
+    /// <item>Delivered: a duplicate.</item>
+    /// <item>A claim younger than <see cref="IdempotencyOptions.ClaimLease"/> that this copy did not inherit (another envelope's,
+    /// or another copy of this envelope's: a redelivery beside a deferral copy): it is being sent right now.</item>
+    /// <item>A claim this copy inherits (its token), or one older than the lease: an earlier run may have reached Braze, and the
+    /// template's policy decides.</item>
+    /// <item>An operator's replay (<see cref="WebhookEnvelope.OverrideClaim"/>) takes over a claim made before the replay once:
+    /// this envelope's own, or a stale one.</item>
+    /// </list>
+    /// </summary>
+    internal DeliveryReport? Judge(DeliveryItem item, IdempotencyRecord record)
+    {
+        if (record.State == RecordState.Delivered)
+        {
+            return new DeliveryReport.Duplicate(record);
+        }
+
+        var age = time.GetUtcNow() - record.Since;
+        var own = string.Equals(record.Owner, item.MessageId, StringComparison.Ordinal);
+        var inherited = record.WrittenBy(item.Envelope.ClaimToken);
+        var overridden = Overrides(item.Envelope, record, own, age);
+        if (!inherited && !overridden && age < options.Value.ClaimLease)
+        {
+            return new DeliveryReport.ClaimedElsewhere(record, age);
+        }
+
+        return overridden || item.MayResendWhenAmbiguous ? null : new DeliveryReport.OutcomeUnknown(record, own);
     }
 
     /// <summary>Marks the delivery done. A failure is logged: later copies will then treat the claim as an unknown outcome.</summary>
@@ -88,7 +91,7 @@ internal sealed class DeliveryClaims(IdempotencyStore store, TimeProvider time, 
 
         try
         {
-            var marked = await store.ReplaceAsync(claim, RecordState.Delivered, item.MessageId, cancellationToken).ConfigureAwait(false);
+            var marked = await store.ReplaceAsync(claim, RecordState.Delivered, item.MessageId, claim.Token ?? NewToken(), cancellationToken).ConfigureAwait(false);
             if (marked is null)
             {
                 Log.ClaimLost(logger, item.MessageId, item.Route, "mark");
@@ -127,4 +130,77 @@ internal sealed class DeliveryClaims(IdempotencyStore store, TimeProvider time, 
             Log.ClaimWriteFailed(logger, item.MessageId, item.Route, "release", ex.Message);
         }
     }
+
+    private async Task<DeliveryReport?> ClaimNewAsync(DeliveryItem item, CancellationToken cancellationToken)
+    {
+        var envelope = item.Envelope;
+        var token = NewToken();
+        // The table follows the message's age clock: a replay claims in the table of its replay day, which the cleanup keeps
+        // for as long as the replayed copy can live.
+        var (record, inserted) = await store.InsertAsync(RecordKind.Delivery, item.Route, item.DedupeKey, envelope.AgeClockStart, item.MessageId, token, RecordState.Sending, cancellationToken).ConfigureAwait(false);
+        if (!inserted)
+        {
+            return await TakeOverAsync(item, record, token, cancellationToken).ConfigureAwait(false);
+        }
+
+        item.Claim = record;
+        item.HasClaimed = true;
+        if (PriorRecordsAt(envelope) is { } prior && prior.UtcDateTime.Date != envelope.AgeClockStart.UtcDateTime.Date
+            && await store.FindAsync(RecordKind.Delivery, item.Route, item.DedupeKey, prior, cancellationToken).ConfigureAwait(false) is { } original
+            && Judge(item, original) is { } verdict)
+        {
+            // The records of the message's previous life still decide: a twin delivered then, or a claim this replay may not take over.
+            await ReleaseAsync(item, cancellationToken).ConfigureAwait(false);
+            return verdict;
+        }
+
+        return null;
+    }
+
+    private async Task<DeliveryReport?> TakeOverAsync(DeliveryItem item, IdempotencyRecord record, string token, CancellationToken cancellationToken)
+    {
+        if (Judge(item, record) is { } verdict)
+        {
+            return verdict;
+        }
+
+        var taken = await store.ReplaceAsync(record, RecordState.Sending, item.MessageId, token, cancellationToken).ConfigureAwait(false);
+        if (taken is null)
+        {
+            return new DeliveryReport.ClaimedElsewhere(record, TimeSpan.Zero);
+        }
+
+        var own = string.Equals(record.Owner, item.MessageId, StringComparison.Ordinal);
+        var age = time.GetUtcNow() - record.Since;
+        Log.ClaimTakenOver(logger, item.MessageId, item.Route, own, age.TotalSeconds, Overrides(item.Envelope, record, own, age));
+        metrics.Ambiguous(item.Route, "retry");
+        item.Claim = taken;
+        item.HasClaimed = true;
+        return null;
+    }
+
+    /// <summary>A resend: the claim is written again, so that its age counts from this request, not from the first one.</summary>
+    private async Task<DeliveryReport?> RefreshAsync(DeliveryItem item, IdempotencyRecord held, CancellationToken cancellationToken)
+    {
+        var refreshed = await store.ReplaceAsync(held, RecordState.Sending, item.MessageId, held.Token ?? NewToken(), cancellationToken).ConfigureAwait(false);
+        item.Claim = refreshed;
+        if (refreshed is not null)
+        {
+            return null;
+        }
+
+        // Another copy took the claim over after this one's last request: it sends now, this one must not.
+        Log.ClaimLost(logger, item.MessageId, item.Route, "refresh");
+        return new DeliveryReport.ClaimedElsewhere(held, TimeSpan.Zero);
+    }
+
+    /// <summary>An operator's replay overrides a claim made before the replay: its own envelope's, or a stale one.</summary>
+    private bool Overrides(WebhookEnvelope envelope, IdempotencyRecord record, bool own, TimeSpan age) =>
+        envelope is { OverrideClaim: true, ReplayedAt: { } replayedAt } && record.Since < replayedAt && (own || age >= options.Value.ClaimLease);
+
+    /// <summary>Where a replayed copy's earlier records are: its previous life's start (a replay made before the field existed: its receipt).</summary>
+    private static DateTimeOffset? PriorRecordsAt(WebhookEnvelope envelope) =>
+        envelope.PriorRecordsAt ?? (envelope.ReplayedAt is null ? null : envelope.ReceivedAt);
+
+    private string NewToken() => Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
 }

@@ -48,11 +48,18 @@ internal sealed class DeliveryItem
     /// <summary>False when the template or the envelope says this request must be sent alone.</summary>
     public bool Coalesce { get; }
 
-    /// <summary>May be sent again when the outcome is unknown: the policy says so, or an operator replayed it on purpose.</summary>
-    public bool MayResendWhenAmbiguous => Policy == AmbiguousOutcomePolicy.Retry || Envelope.OverrideClaim;
+    /// <summary>
+    /// May be sent again when the outcome is unknown: only when the template's policy says a repeat is harmless. An
+    /// operator's replay (<see cref="WebhookEnvelope.OverrideClaim"/>) takes an old claim over once, before its first send;
+    /// it never makes a later unknown outcome resendable.
+    /// </summary>
+    public bool MayResendWhenAmbiguous => Policy == AmbiguousOutcomePolicy.Retry;
 
     /// <summary>The claim this message holds on its delivery key, once claimed.</summary>
     public IdempotencyRecord? Claim { get; set; }
+
+    /// <summary>This copy held a claim at some point (or was sent without one): an operator's override it carried is spent.</summary>
+    public bool HasClaimed { get; set; }
 
     /// <summary>Set when the store was down and the policy allowed sending without a claim.</summary>
     public bool SentUnclaimed { get; set; }
@@ -66,6 +73,16 @@ internal sealed class DeliveryItem
     public int RequestMessages { get; set; }
 
     public Task<DeliveryReport> Report => _report.Task;
+
+    /// <summary>
+    /// The envelope a deferral writes back. It names the claim it inherits only when the claim is kept for it (the outcome
+    /// is unknown); it keeps the operator's override only while the override is unspent, so a replay takes a claim over once.
+    /// </summary>
+    public WebhookEnvelope NextEnvelope(bool inheritsClaim) => Envelope with
+    {
+        ClaimToken = inheritsClaim ? Claim?.Token : null,
+        OverrideClaim = Envelope.OverrideClaim && !HasClaimed,
+    };
 
     /// <summary>Takes the item for sending; false when its caller already withdrew it.</summary>
     public bool TryStartSending() => Interlocked.CompareExchange(ref _state, Sending, Waiting) != Withdrawn;

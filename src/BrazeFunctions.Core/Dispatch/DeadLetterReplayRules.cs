@@ -9,6 +9,13 @@ namespace BrazeFunctions.Core.Dispatch;
 /// <param name="Force">Replay dead letters whose recorded workspace differs from the one their route's template names now.</param>
 public sealed record ReplayOptions(bool DryRun = false, bool IncludeAmbiguous = false, bool Force = false);
 
+/// <summary>
+/// How long the idempotency records of a message's life are kept (<paramref name="RecordsDroppedAfter"/>, from the time
+/// that life started), and how long after a replay its copy may still make its first claim (<paramref name="CopyLifetime"/>:
+/// <c>Dispatch:MaxMessageAge</c>). A replayed copy checks those records once, at its first claim.
+/// </summary>
+internal sealed record ReplayHorizon(Func<DateTimeOffset, DateTimeOffset> RecordsDroppedAfter, TimeSpan CopyLifetime);
+
 /// <summary>What to do with one selected dead letter: replay this envelope, or skip it for this reason.</summary>
 internal sealed record ReplayDecision(WebhookEnvelope? Envelope, string? Problem, bool Ambiguous)
 {
@@ -18,14 +25,16 @@ internal sealed record ReplayDecision(WebhookEnvelope? Envelope, string? Problem
 /// <summary>
 /// The rules a replay applies to each selected dead letter, in order: it needs a readable envelope; an ambiguous outcome
 /// (or a reason nobody can read, which might be one) needs <see cref="ReplayOptions.IncludeAmbiguous"/>; its route needs a
-/// template; its recorded workspace must match the template's current one unless <see cref="ReplayOptions.Force"/>. The
-/// replayed envelope starts a fresh expiry clock (<see cref="WebhookEnvelope.ReplayedAt"/>), keeps its original
-/// <see cref="WebhookEnvelope.ReceivedAt"/> and starts again at attempt 0.
+/// template; its recorded workspace must match the template's current one unless <see cref="ReplayOptions.Force"/>; and its
+/// idempotency records must still be there when the replayed copy claims, unless <see cref="ReplayOptions.Force"/> (without
+/// them nothing stops resending a twin that was already delivered). The replayed envelope starts a fresh expiry clock
+/// (<see cref="WebhookEnvelope.ReplayedAt"/>), keeps its original <see cref="WebhookEnvelope.ReceivedAt"/>, names where its
+/// earlier records are (<see cref="WebhookEnvelope.PriorRecordsAt"/>), inherits no claim and starts again at attempt 0.
 /// </summary>
 internal static class DeadLetterReplayRules
 {
     /// <summary>Decides one dead letter; <paramref name="workspaceOf"/> gives the workspace a route's template names now (null: no template).</summary>
-    public static ReplayDecision Decide(PoisonEntry entry, ReplayOptions options, Func<string, string?> workspaceOf, DateTimeOffset now)
+    public static ReplayDecision Decide(PoisonEntry entry, ReplayOptions options, Func<string, string?> workspaceOf, DateTimeOffset now, ReplayHorizon? horizon = null)
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(options);
@@ -58,6 +67,15 @@ internal static class DeadLetterReplayRules
                 $"it was dead-lettered for workspace '{recorded}', but route '{envelope.Route}' now sends to workspace '{current}'; replay it with --force to send it to '{current}'");
         }
 
-        return new ReplayDecision(envelope with { Attempt = 0, ReplayedAt = now, OverrideClaim = ambiguous }, null, ambiguous);
+        if (horizon is not null && !options.Force && horizon.RecordsDroppedAfter(envelope.AgeClockStart) is var dropped && dropped < now + horizon.CopyLifetime)
+        {
+            return ReplayDecision.Skip(
+                $"its idempotency records (from {envelope.AgeClockStart:u}) are dropped after {dropped:u}, before a replayed copy could claim its delivery " +
+                $"(up to {horizon.CopyLifetime} after the replay), so nothing would stop it repeating a delivery that already happened; " +
+                "check in Braze, then replay it with --force (or keep records longer: Idempotency__Window)", ambiguous);
+        }
+
+        return new ReplayDecision(
+            envelope with { Attempt = 0, ReplayedAt = now, PriorRecordsAt = envelope.AgeClockStart, OverrideClaim = ambiguous, ClaimToken = null }, null, ambiguous);
     }
 }

@@ -1,5 +1,7 @@
 using Azure;
+using BrazeFunctions.Core.Delivery;
 using BrazeFunctions.Core.Diagnostics;
+using BrazeFunctions.Core.Idempotency;
 using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core.Storage;
 using Microsoft.Extensions.Logging;
@@ -144,15 +146,22 @@ internal sealed class DeadLetterStore : IDeadLetterStore
     private readonly IOptions<OutboxOptions> _outbox;
     private readonly RouteWorkspaces _workspaces;
     private readonly TraceStore _trace;
+    private readonly ReplayHorizon? _horizon;
     private readonly TimeProvider _time;
     private readonly ILogger<DeadLetterStore> _logger;
 
-    public DeadLetterStore(RelayQueues queues, IOptions<OutboxOptions> outbox, RouteWorkspaces workspaces, TraceStore trace, TimeProvider time, ILogger<DeadLetterStore> logger)
+    public DeadLetterStore(
+        RelayQueues queues, IOptions<OutboxOptions> outbox, RouteWorkspaces workspaces, TraceStore trace, IdempotencyStore records,
+        IOptions<DeliveryRetryOptions> retry, TimeProvider time, ILogger<DeadLetterStore> logger)
     {
+        ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(retry);
         _queues = queues;
         _outbox = outbox;
         _workspaces = workspaces;
         _trace = trace;
+        // Without records (idempotency off) there is nothing a replay could outlive.
+        _horizon = records.Enabled ? new ReplayHorizon(records.RecordsDroppedAfter, retry.Value.MaxMessageAge) : null;
         _time = time;
         _logger = logger;
     }
@@ -309,7 +318,7 @@ internal sealed class DeadLetterStore : IDeadLetterStore
             return false;
         }
 
-        var decision = DeadLetterReplayRules.Decide(entry, options, _workspaces.Of, _time.GetUtcNow());
+        var decision = DeadLetterReplayRules.Decide(entry, options, _workspaces.Of, _time.GetUtcNow(), _horizon);
         if (decision.Envelope is not { } envelope)
         {
             Skip(message, entry, decision.Problem!, skipped);

@@ -15,7 +15,9 @@ namespace BrazeFunctions.Core.Dispatch;
 /// Ends one message from its own report, whatever batch it travelled in: delivered (the claim marked), duplicate,
 /// deferred (a copy re-enqueued with a visibility delay; rate-limit and claim waits keep the attempt count, failures
 /// take the next step of the retry schedule) or dead-lettered with its reason. Claims are released on every answer that
-/// proves nothing was applied and kept when the outcome is unknown.
+/// proves nothing was applied and kept when the outcome is unknown, and then only the copy written here inherits them
+/// (<see cref="WebhookEnvelope.ClaimToken"/>). Re-enqueues and dead letters go through clients with short per-try
+/// timeouts: a storage hiccup fails the run within seconds instead of holding it.
 /// </summary>
 internal sealed class DeliveryEndings(
     DeliveryClaims claims,
@@ -40,119 +42,38 @@ internal sealed class DeliveryEndings(
     {
         ArgumentNullException.ThrowIfNull(item);
         ArgumentNullException.ThrowIfNull(report);
-        var envelope = item.Envelope;
-        switch (report)
+        return report switch
         {
-            case DeliveryReport.Accepted { AllObjectsRefused: true } refused:
-                await claims.ReleaseAsync(item, EndingToken).ConfigureAwait(false);
-                return await DeadLetterAsync(envelope, Cause(item, DeadLetterCodes.ObjectsRefused, "Braze refused every object of this message: " + ErrorTypes(refused.Errors), refused.Response)).ConfigureAwait(false);
-
-            case DeliveryReport.Accepted accepted:
-                await claims.MarkDeliveredAsync(item, EndingToken).ConfigureAwait(false);
-                Delivered(item, accepted);
-                return new DispatchResult(DispatchOutcome.Delivered, null, accepted.Response.StatusCode);
-
-            case DeliveryReport.Refused refused:
-                await claims.ReleaseAsync(item, EndingToken).ConfigureAwait(false);
-                return await DeadLetterAsync(envelope, Cause(item, DeadLetterCodes.Http(refused.Response.StatusCode),
-                    refused.Errors.Count > 0 ? "Braze errors: " + ErrorTypes(refused.Errors) : null, refused.Response)).ConfigureAwait(false);
-
-            case DeliveryReport.RateLimited limited:
-                await claims.ReleaseAsync(item, EndingToken).ConfigureAwait(false);
-                return await DeferForRateLimitAsync(item, limited.Wait, limited.Response).ConfigureAwait(false);
-
-            case DeliveryReport.CredentialPaused paused:
-                await claims.ReleaseAsync(item, EndingToken).ConfigureAwait(false);
-                return await DeferWithoutAttemptAsync(item.Envelope, item.Workspace.Name, "credential_pause", paused.Wait + (pacingOptions.Value.RateLimitJitter * random.NextDouble()),
-                    paused.Response, expiredCode: DeadLetterCodes.CredentialRejected,
-                    expiredDetail: $"Braze kept refusing the credential of workspace '{item.Workspace.Name}' for {item.Endpoint} (401: the key, 403: its permission); fix Braze__Workspaces__{item.Workspace.Name}__ApiKey (Braze__ApiKey for 'default') and replay").ConfigureAwait(false);
-
-            case DeliveryReport.Failed { Ambiguous: true } failed when !item.MayResendWhenAmbiguous:
-                metrics.Ambiguous(item.Route, "dead_letter");
-                return await DeadLetterAsync(envelope, Cause(item, DeadLetterCodes.AmbiguousOutcome,
-                    $"{failed.Response}: Braze may or may not have applied it. Check the profile in Braze for a change made {Window(item)}; " +
-                    "replay with --include-ambiguous to send it again (a counter may then count twice), or drop it (it may then count once less).",
-                    failed.Response)).ConfigureAwait(false);
-
-            case DeliveryReport.Failed failed:
-                if (failed.Ambiguous)
-                {
-                    // The claim stays: the next copy finds it, sees its own claim and resends under the same policy.
-                    metrics.Ambiguous(item.Route, "retry");
-                }
-                else
-                {
-                    await claims.ReleaseAsync(item, EndingToken).ConfigureAwait(false);
-                }
-
-                return await RetryOnScheduleAsync(item, failed.Response).ConfigureAwait(false);
-
-            case DeliveryReport.Duplicate duplicate:
-                metrics.Duplicate(item.Route, "dispatch");
-                Log.DuplicateSuppressed(logger, item.MessageId, item.Route, duplicate.Record.Owner, "dispatch");
-                return new DispatchResult(DispatchOutcome.Duplicate, "duplicate");
-
-            case DeliveryReport.ClaimedElsewhere elsewhere:
-                metrics.ClaimConflict(item.Route);
-                var leaseLeft = idempotencyOptions.Value.ClaimLease - elsewhere.Age;
-                return await DeferWithoutAttemptAsync(item.Envelope, item.Workspace.Name, "claim_conflict", leaseLeft < ClaimRetryDelay ? leaseLeft : ClaimRetryDelay, null).ConfigureAwait(false);
-
-            case DeliveryReport.OutcomeUnknown unknown:
-                metrics.Ambiguous(item.Route, "dead_letter");
-                var since = unknown.Record.Since.ToString("O", CultureInfo.InvariantCulture);
-                return await DeadLetterAsync(envelope, Cause(item, DeadLetterCodes.AmbiguousOutcome,
-                    (unknown.OwnClaim ? "An earlier run of this message" : "Another message for the same delivery") +
-                    $" claimed it at {since} and never recorded Braze's answer (a crash or a lost answer). Check Braze for a change made after {since}; " +
-                    "replay with --include-ambiguous to send it again (a counter may then count twice), or drop it (it may then count once less).",
-                    response: null)).ConfigureAwait(false);
-
-            case DeliveryReport.StoreUnavailable unavailable:
-                Log.WaitingForStore(logger, item.MessageId, item.Route, unavailable.Problem);
-                return await DeferWithoutAttemptAsync(item.Envelope, item.Workspace.Name, "store_unavailable", StoreRetryDelay, null).ConfigureAwait(false);
-
-            case DeliveryReport.SplitUnresolved split:
-                await claims.ReleaseAsync(item, EndingToken).ConfigureAwait(false);
-                return await DeferWithoutAttemptAsync(item.Envelope with { SendAlone = true }, item.Workspace.Name, "send_alone", TimeSpan.FromSeconds(1), split.Response).ConfigureAwait(false);
-
-            case DeliveryReport.Withdrawn:
-                return await DeferWithoutAttemptAsync(item.Envelope, item.Workspace.Name, "cancelled", TimeSpan.Zero, null).ConfigureAwait(false);
-
-            case DeliveryReport.ShutDown:
-                if (item.FirstSentAt is null)
-                {
-                    await claims.ReleaseAsync(item, EndingToken).ConfigureAwait(false);
-                }
-
-                // A request cut off mid-flight keeps its claim: the copy finds it and follows the ambiguous-outcome policy.
-                return await DeferWithoutAttemptAsync(item.Envelope, item.Workspace.Name, "shutdown", TimeSpan.Zero, null).ConfigureAwait(false);
-
-            default:
-                throw new InvalidOperationException($"Unknown delivery report {report.GetType().Name}.");
-        }
+            DeliveryReport.Accepted { AllObjectsRefused: true } refused => await ReleaseThenDeadLetterAsync(
+                item, DeadLetterCodes.ObjectsRefused, "Braze refused every object of this message: " + ErrorTypes(refused.Errors), refused.Response).ConfigureAwait(false),
+            DeliveryReport.Accepted accepted => await DeliveredAsync(item, accepted).ConfigureAwait(false),
+            DeliveryReport.Refused refused => await ReleaseThenDeadLetterAsync(
+                item, DeadLetterCodes.Http(refused.Response.StatusCode), refused.Errors.Count > 0 ? "Braze errors: " + ErrorTypes(refused.Errors) : null, refused.Response).ConfigureAwait(false),
+            DeliveryReport.RateLimited limited => await ReleaseThenAsync(item, () => DeferForRateLimitAsync(item, limited.Wait, limited.Response)).ConfigureAwait(false),
+            DeliveryReport.CredentialPaused paused => await ReleaseThenAsync(item, () => CredentialPausedAsync(item, paused)).ConfigureAwait(false),
+            DeliveryReport.Failed failed => await FailedAsync(item, failed).ConfigureAwait(false),
+            DeliveryReport.Duplicate duplicate => Duplicate(item, duplicate),
+            DeliveryReport.ClaimedElsewhere elsewhere => await ClaimedElsewhereAsync(item, elsewhere).ConfigureAwait(false),
+            DeliveryReport.OutcomeUnknown unknown => await OutcomeUnknownAsync(item, unknown).ConfigureAwait(false),
+            DeliveryReport.StoreUnavailable unavailable => await StoreUnavailableAsync(item, unavailable).ConfigureAwait(false),
+            DeliveryReport.SplitUnresolved split => await ReleaseThenAsync(item, () => DeferWithoutAttemptAsync(
+                item.NextEnvelope(inheritsClaim: false) with { SendAlone = true }, item.Workspace.Name, "send_alone", TimeSpan.FromSeconds(1), split.Response)).ConfigureAwait(false),
+            DeliveryReport.Withdrawn => await DeferWithoutAttemptAsync(item.NextEnvelope(inheritsClaim: false), item.Workspace.Name, "cancelled", TimeSpan.Zero, null).ConfigureAwait(false),
+            // A request cut off mid-flight keeps its claim for its copy: the copy finds it and follows the ambiguous-outcome policy.
+            DeliveryReport.ShutDown => await KeepClaimIfSentThenAsync(item, sent => DeferWithoutAttemptAsync(item.NextEnvelope(sent), item.Workspace.Name, "shutdown", TimeSpan.Zero, null)).ConfigureAwait(false),
+            _ => throw new InvalidOperationException($"Unknown delivery report {report.GetType().Name}."),
+        };
     }
 
     /// <summary>Dead-letters a message with its reason (Braze's status and message, the detail, the workspace's name).</summary>
-    public async Task<DispatchResult> DeadLetterAsync(WebhookEnvelope envelope, DeadLetterCause cause)
-    {
-        ArgumentNullException.ThrowIfNull(envelope);
-        ArgumentNullException.ThrowIfNull(cause);
-        var status = cause.Response is { StatusCode: > 0 } response ? response.StatusCode : (int?)null;
-        var reason = new DeadLetterReason(cause.Code, status, cause.Response?.Message, cause.Detail, cause.Endpoint ?? cause.Response?.Endpoint, envelope.Route,
-            envelope.Id, envelope.Attempt, envelope.ReceivedAt, time.GetUtcNow(), envelope.CorrelationId) { Workspace = cause.Workspace };
-        await deadLetters.WriteAsync(reason, envelope, null, EndingToken).ConfigureAwait(false);
-        return new DispatchResult(DispatchOutcome.DeadLettered, cause.Code, status);
-    }
+    public Task<DispatchResult> DeadLetterAsync(WebhookEnvelope envelope, DeadLetterCause cause) => deadLetters.DeadLetterAsync(envelope, cause);
 
     /// <summary>Dead-letters a queue message that is not a readable envelope, keeping its text.</summary>
-    public async Task<DispatchResult> DeadLetterUnreadableAsync(string rawMessage, string problem)
-    {
-        var reason = new DeadLetterReason(DeadLetterCodes.InvalidEnvelope, null, null, problem, null, "(unknown)", "(unknown)", 0, null, time.GetUtcNow(), null);
-        await deadLetters.WriteAsync(reason, null, rawMessage, EndingToken).ConfigureAwait(false);
-        return new DispatchResult(DispatchOutcome.DeadLettered, reason.Code);
-    }
+    public Task<DispatchResult> DeadLetterUnreadableAsync(string rawMessage, string problem) => deadLetters.DeadLetterUnreadableAsync(rawMessage, problem);
 
-    private void Delivered(DeliveryItem item, DeliveryReport.Accepted accepted)
+    private async Task<DispatchResult> DeliveredAsync(DeliveryItem item, DeliveryReport.Accepted accepted)
     {
+        await claims.MarkDeliveredAsync(item, EndingToken).ConfigureAwait(false);
         var age = time.GetUtcNow() - item.Envelope.ReceivedAt;
         metrics.Delivered(item.Route, item.Workspace.Name, item.Endpoint);
         metrics.DeliveryAge(item.Route, age);
@@ -163,28 +84,85 @@ internal sealed class DeliveryEndings(
         }
 
         Log.Delivered(logger, item.MessageId, item.Route, item.Endpoint, accepted.Response.StatusCode, age.TotalSeconds, item.Envelope.Attempt, item.Envelope.CorrelationId);
+        return new DispatchResult(DispatchOutcome.Delivered, null, accepted.Response.StatusCode);
     }
 
-    private async Task<DispatchResult> RetryOnScheduleAsync(DeliveryItem item, BrazeResponse response)
+    private async Task<DispatchResult> FailedAsync(DeliveryItem item, DeliveryReport.Failed failed)
     {
+        if (failed.Ambiguous && !item.MayResendWhenAmbiguous)
+        {
+            // The claim stays: any later copy of this delivery finds it and cannot send it again unnoticed.
+            metrics.Ambiguous(item.Route, "dead_letter");
+            return await DeadLetterAsync(item.Envelope, Cause(item, DeadLetterCodes.AmbiguousOutcome,
+                $"{failed.Response}: Braze may or may not have applied it. Check the profile in Braze for a change made {Window(item)}; " +
+                "replay with --include-ambiguous to send it again (a counter may then count twice), or drop it (it may then count once less).",
+                failed.Response)).ConfigureAwait(false);
+        }
+
+        if (failed.Ambiguous)
+        {
+            // The claim stays for the copy written now: it finds it as its own and resends under the same policy.
+            metrics.Ambiguous(item.Route, "retry");
+        }
+        else
+        {
+            await claims.ReleaseAsync(item, EndingToken).ConfigureAwait(false);
+        }
+
         var options = retryOptions.Value;
-        var envelope = item.Envelope;
         var delays = options.RetryDelays;
+        var envelope = item.NextEnvelope(inheritsClaim: failed.Ambiguous);
         if (envelope.Attempt < delays.Count)
         {
             var delay = delays[envelope.Attempt] * (1 + (random.NextDouble() * options.RetryScheduleJitter));
-            return await DeferAsync(envelope with { Attempt = envelope.Attempt + 1 }, delay, "retry_schedule", response.StatusCode).ConfigureAwait(false);
+            return await DeferAsync(envelope with { Attempt = envelope.Attempt + 1 }, delay, "retry_schedule", failed.Response.StatusCode).ConfigureAwait(false);
         }
 
-        return await DeadLetterAsync(envelope, Cause(item, DeadLetterCodes.RetriesExhausted, $"the last of {delays.Count} scheduled retries ended with {response}", response)).ConfigureAwait(false);
+        return await DeadLetterAsync(item.Envelope, Cause(item, DeadLetterCodes.RetriesExhausted, $"the last of {delays.Count} scheduled retries ended with {failed.Response}", failed.Response)).ConfigureAwait(false);
     }
+
+    private DispatchResult Duplicate(DeliveryItem item, DeliveryReport.Duplicate duplicate)
+    {
+        metrics.Duplicate(item.Route, "dispatch");
+        Log.DuplicateSuppressed(logger, item.MessageId, item.Route, duplicate.Record.Owner, "dispatch");
+        return new DispatchResult(DispatchOutcome.Duplicate, "duplicate");
+    }
+
+    private async Task<DispatchResult> ClaimedElsewhereAsync(DeliveryItem item, DeliveryReport.ClaimedElsewhere elsewhere)
+    {
+        metrics.ClaimConflict(item.Route);
+        var leaseLeft = idempotencyOptions.Value.ClaimLease - elsewhere.Age;
+        return await DeferWithoutAttemptAsync(item.NextEnvelope(inheritsClaim: false), item.Workspace.Name, "claim_conflict", leaseLeft < ClaimRetryDelay ? leaseLeft : ClaimRetryDelay, null).ConfigureAwait(false);
+    }
+
+    private async Task<DispatchResult> OutcomeUnknownAsync(DeliveryItem item, DeliveryReport.OutcomeUnknown unknown)
+    {
+        metrics.Ambiguous(item.Route, "dead_letter");
+        var since = unknown.Record.Since.ToString("O", CultureInfo.InvariantCulture);
+        return await DeadLetterAsync(item.Envelope, Cause(item, DeadLetterCodes.AmbiguousOutcome,
+            (unknown.OwnClaim ? "An earlier run of this message" : "Another message for the same delivery") +
+            $" claimed it at {since} and never recorded Braze's answer (a crash or a lost answer). Check Braze for a change made after {since}; " +
+            "replay with --include-ambiguous to send it again (a counter may then count twice), or drop it (it may then count once less).",
+            response: null)).ConfigureAwait(false);
+    }
+
+    private async Task<DispatchResult> StoreUnavailableAsync(DeliveryItem item, DeliveryReport.StoreUnavailable unavailable)
+    {
+        Log.WaitingForStore(logger, item.MessageId, item.Route, unavailable.Problem);
+        return await KeepClaimIfSentThenAsync(item, sent => DeferWithoutAttemptAsync(item.NextEnvelope(sent), item.Workspace.Name, "store_unavailable", StoreRetryDelay, null)).ConfigureAwait(false);
+    }
+
+    private async Task<DispatchResult> CredentialPausedAsync(DeliveryItem item, DeliveryReport.CredentialPaused paused) =>
+        await DeferWithoutAttemptAsync(item.NextEnvelope(inheritsClaim: false), item.Workspace.Name, "credential_pause", paused.Wait + (pacingOptions.Value.RateLimitJitter * random.NextDouble()),
+            paused.Response, expiredCode: DeadLetterCodes.CredentialRejected,
+            expiredDetail: $"Braze kept refusing the credential of workspace '{item.Workspace.Name}' for {item.Endpoint} (401: the key, 403: its permission); fix Braze__Workspaces__{item.Workspace.Name}__ApiKey (Braze__ApiKey for 'default') and replay").ConfigureAwait(false);
 
     private async Task<DispatchResult> DeferForRateLimitAsync(DeliveryItem item, TimeSpan wait, BrazeResponse? response)
     {
         var jitter = pacingOptions.Value.RateLimitJitter;
         // Spread the deferred messages over a tenth of the wait, so they do not all return at the reset.
         var delay = wait + (jitter * random.NextDouble()) + (wait * 0.1 * random.NextDouble());
-        return await DeferWithoutAttemptAsync(item.Envelope, item.Workspace.Name, "rate_limit", delay, response).ConfigureAwait(false);
+        return await DeferWithoutAttemptAsync(item.NextEnvelope(inheritsClaim: false), item.Workspace.Name, "rate_limit", delay, response).ConfigureAwait(false);
     }
 
     /// <summary>Re-enqueues the same attempt: waits that are not failures of this message. Past the age limit it expires.</summary>
@@ -204,20 +182,32 @@ internal sealed class DeliveryEndings(
 
     private async Task<DispatchResult> DeferAsync(WebhookEnvelope next, TimeSpan delay, string reason, int? status)
     {
-        if (delay > QueueMessageLimits.MaxVisibilityDelay)
-        {
-            delay = QueueMessageLimits.MaxVisibilityDelay;
-        }
-
-        if (delay < TimeSpan.Zero)
-        {
-            delay = TimeSpan.Zero;
-        }
-
-        await queues.Outbox.SendAsync(new BinaryData(EnvelopeCodec.Serialize(next)), delay, outboxOptions.Value.MessageTimeToLive, EndingToken).ConfigureAwait(false);
+        delay = delay > QueueMessageLimits.MaxVisibilityDelay ? QueueMessageLimits.MaxVisibilityDelay : delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
+        await queues.EndingOutbox.SendAsync(new BinaryData(EnvelopeCodec.Serialize(next)), delay, outboxOptions.Value.MessageTimeToLive, EndingToken).ConfigureAwait(false);
         metrics.Deferred(next.Route, reason);
         Log.Deferred(logger, next.Id, next.Route, delay.TotalSeconds, reason, next.Attempt);
         return new DispatchResult(DispatchOutcome.Deferred, reason, status, delay);
+    }
+
+    private async Task<DispatchResult> ReleaseThenAsync(DeliveryItem item, Func<Task<DispatchResult>> next)
+    {
+        await claims.ReleaseAsync(item, EndingToken).ConfigureAwait(false);
+        return await next().ConfigureAwait(false);
+    }
+
+    private Task<DispatchResult> ReleaseThenDeadLetterAsync(DeliveryItem item, string code, string? detail, BrazeResponse response) =>
+        ReleaseThenAsync(item, () => DeadLetterAsync(item.Envelope, Cause(item, code, detail, response)));
+
+    /// <summary>A claim whose request never left is released; one whose request left may have been applied and is kept for the copy.</summary>
+    private async Task<DispatchResult> KeepClaimIfSentThenAsync(DeliveryItem item, Func<bool, Task<DispatchResult>> next)
+    {
+        var sent = item.FirstSentAt is not null;
+        if (!sent)
+        {
+            await claims.ReleaseAsync(item, EndingToken).ConfigureAwait(false);
+        }
+
+        return await next(sent).ConfigureAwait(false);
     }
 
     private static DeadLetterCause Cause(DeliveryItem item, string code, string? detail, BrazeResponse? response) =>
@@ -231,20 +221,4 @@ internal sealed class DeliveryEndings(
     }
 
     private static string ErrorTypes(IReadOnlyList<BrazePartialError> errors) => string.Join("; ", errors.Take(10).Select(e => e.Type).Distinct(StringComparer.Ordinal));
-
-}
-
-/// <summary>Why a message is dead-lettered, as the dispatcher knows it: the reason code, what explains it, and where it was going.</summary>
-/// <param name="Code">One of <see cref="DeadLetterCodes"/>.</param>
-/// <param name="Detail">What an operator needs to act: the render error, the transport failure, Braze's error types.</param>
-internal sealed record DeadLetterCause(string Code, string? Detail)
-{
-    /// <summary>The workspace the template named (its name, never its key).</summary>
-    public string? Workspace { get; init; }
-
-    /// <summary>The Braze REST path, when the template got that far; else the answer's.</summary>
-    public string? Endpoint { get; init; }
-
-    /// <summary>Braze's last answer: its status and message go into the dead letter.</summary>
-    public BrazeResponse? Response { get; init; }
 }

@@ -3,6 +3,7 @@ using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Delivery;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Messages;
+using BrazeFunctions.Core.Storage;
 using BrazeFunctions.Core.Templates;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -48,12 +49,14 @@ internal sealed class OutboxDispatcher : IOutboxDispatcher
     private readonly MergeRules _merging;
     private readonly TraceRecorder _trace;
     private readonly TimeProvider _time;
+    private readonly MessageBodyStore _bodies;
     private readonly RelayMetrics _metrics;
     private readonly ILogger<OutboxDispatcher> _logger;
 
     public OutboxDispatcher(
         IWebhookRenderer renderer, DeliveryBatcher batcher, DeliveryEndings endings, BrazeWorkspaces workspaces,
-        IOptions<DeliveryRetryOptions> retry, MergeRules merging, TraceRecorder trace, TimeProvider time, RelayMetrics metrics, ILogger<OutboxDispatcher> logger)
+        IOptions<DeliveryRetryOptions> retry, MergeRules merging, MessageBodyStore bodies, TraceRecorder trace, TimeProvider time, RelayMetrics metrics,
+        ILogger<OutboxDispatcher> logger)
     {
         _renderer = renderer;
         _batcher = batcher;
@@ -61,6 +64,7 @@ internal sealed class OutboxDispatcher : IOutboxDispatcher
         _workspaces = workspaces;
         _retry = retry;
         _merging = merging;
+        _bodies = bodies;
         _trace = trace;
         _time = time;
         _metrics = metrics;
@@ -98,7 +102,9 @@ internal sealed class OutboxDispatcher : IOutboxDispatcher
         }
 
         var trail = new DispatchTrail();
-        var result = await DispatchEnvelopeAsync(envelope, dequeueCount, trail, cancellationToken).ConfigureAwait(false);
+        var result = envelope.PayloadBlob is { } blob
+            ? await DispatchKeptBodyAsync(envelope, blob, dequeueCount, trail, cancellationToken).ConfigureAwait(false)
+            : await DispatchEnvelopeAsync(envelope, dequeueCount, trail, cancellationToken).ConfigureAwait(false);
         // After the ending, and without waiting: the record is for the operator's trace, never part of the delivery.
         if (TraceOf(envelope, result, trail.Item) is { } record)
         {
@@ -112,6 +118,36 @@ internal sealed class OutboxDispatcher : IOutboxDispatcher
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The claim-check: reads the body from its blob, dispatches, and empties the blob once the message has ended
+    /// (delivered, a duplicate, aborted). Deferred copies and dead letters keep it: their message lives on. A storage
+    /// failure reading it fails the run, and the host retries the message.
+    /// </summary>
+    private async Task<DispatchResult> DispatchKeptBodyAsync(WebhookEnvelope envelope, string blob, long dequeueCount, DispatchTrail trail, CancellationToken cancellationToken)
+    {
+        switch (await _bodies.ReadAsync(blob, cancellationToken).ConfigureAwait(false))
+        {
+            case StoredBody.Found found:
+                var result = await DispatchEnvelopeAsync(envelope with { PayloadJson = found.Json }, dequeueCount, trail, cancellationToken).ConfigureAwait(false);
+                if (result.Outcome is DispatchOutcome.Delivered or DispatchOutcome.Duplicate or DispatchOutcome.Aborted)
+                {
+                    await _bodies.EndAsync(blob).ConfigureAwait(false);
+                }
+
+                return result;
+
+            case StoredBody.Ended:
+                // Another copy of this very message (a redelivery beside a deferral copy) already ended it.
+                Log.BodyAlreadyEnded(_logger, envelope.Id, envelope.Route, blob);
+                _metrics.Duplicate(envelope.Route, "dispatch");
+                return new DispatchResult(DispatchOutcome.Duplicate, "duplicate");
+
+            default:
+                return await _endings.DeadLetterAsync(envelope, new DeadLetterCause(DeadLetterCodes.PayloadMissing,
+                    $"the webhook's body was kept in blob '{blob}' of the body container, which no longer holds it; the payload cannot be recovered")).ConfigureAwait(false);
+        }
     }
 
     private async Task<DispatchResult> DispatchEnvelopeAsync(WebhookEnvelope envelope, long dequeueCount, DispatchTrail trail, CancellationToken cancellationToken)

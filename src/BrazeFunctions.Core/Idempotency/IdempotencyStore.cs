@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using BrazeFunctions.Core.Diagnostics;
@@ -10,87 +8,80 @@ using Microsoft.Extensions.Options;
 
 namespace BrazeFunctions.Core.Idempotency;
 
-/// <summary>Which record: a webhook seen at the ingress (by its Idempotency-Key header) or a delivery claimed at dispatch.</summary>
-internal enum RecordKind
-{
-    Webhook,
-    Delivery,
-}
-
-/// <summary>The states a record goes through.</summary>
-internal static class RecordState
-{
-    /// <summary>Ingress: the webhook is being queued.</summary>
-    public const string Pending = "pending";
-
-    /// <summary>Ingress: the webhook is on the outbox.</summary>
-    public const string Queued = "queued";
-
-    /// <summary>Dispatch: a request carrying this delivery is being sent (or its outcome is unknown).</summary>
-    public const string Sending = "sending";
-
-    /// <summary>Dispatch: Braze accepted it.</summary>
-    public const string Delivered = "delivered";
-}
-
-/// <summary>One stored record, with the ETag that conditional updates and deletes use.</summary>
-internal sealed record IdempotencyRecord(string Table, string PartitionKey, string RowKey, string State, string Owner, DateTimeOffset Since, ETag ETag);
-
-/// <summary>The store could not be reached or answered an unexpected error; the caller applies its fallback.</summary>
-internal sealed class IdempotencyStoreUnavailableException(string message, Exception innerException) : Exception(message, innerException);
-
 /// <summary>
 /// The records that keep a delivery from reaching Braze twice, in Azure Table Storage. Table Storage has no time-to-live
 /// and cannot delete a partition, so records live in one table per UTC day (<c>dedupe&lt;yyyyMMdd&gt;</c>), chosen by the
-/// message's receipt time (every copy of a message, redelivered or re-queued, finds the same table) and dropped whole
-/// once older than the window. PartitionKey is a hash prefix of route|key (spreading load), RowKey the kind, route and
-/// key (hashed when the key has characters Table Storage refuses in keys, or is long).
+/// caller's table time (the message's receipt, or its replay: every copy of a message finds the same table, and a table
+/// is never re-created for a day the cleanup already dropped) and dropped whole once older than the window. Keys come
+/// from <see cref="IdempotencyKeys"/>. Every write carries its attempt's token, and every record keeps the ETag that
+/// later conditional updates and deletes use: a write answered without one is read back, never made unconditional.
 /// </summary>
 internal sealed class IdempotencyStore(RelayTables tables, TimeProvider time, IOptions<IdempotencyOptions> options, RelayMetrics metrics, ILogger<IdempotencyStore> logger)
 {
     public bool Enabled => options.Value.Enabled;
 
     /// <summary>
-    /// Inserts a record unless one exists for the same kind, route and key; returns the record found or inserted.
-    /// Near midnight UTC the previous day's table is checked first (see <see cref="IdempotencyOptions.BoundaryLookback"/>).
+    /// Inserts a record into the table of <paramref name="tableTime"/>'s UTC day unless one exists for the same kind, route
+    /// and key; returns the record found or inserted. Near midnight UTC the previous day's table is checked first (see
+    /// <see cref="IdempotencyOptions.BoundaryLookback"/>). A conflict with a record carrying <paramref name="token"/> is this
+    /// attempt's own insert (the SDK retried one that had landed) and counts as inserted.
     /// </summary>
     /// <exception cref="IdempotencyStoreUnavailableException">Storage failed.</exception>
     public async Task<(IdempotencyRecord Record, bool Inserted)> InsertAsync(
-        RecordKind kind, string route, string key, DateTimeOffset receivedAt, string owner, string state, CancellationToken cancellationToken)
+        RecordKind kind, string route, string key, DateTimeOffset tableTime, string owner, string token, string state, CancellationToken cancellationToken)
     {
-        var (partition, row) = Keys(kind, route, key);
-        var day = receivedAt.UtcDateTime.Date;
+        var (partition, row) = IdempotencyKeys.For(kind, route, key);
+        var day = tableTime.UtcDateTime.Date;
         try
         {
-            if (receivedAt.UtcDateTime - day < options.Value.BoundaryLookback)
+            if (tableTime.UtcDateTime - day < options.Value.BoundaryLookback
+                && await GetAsync(TableName(day.AddDays(-1)), partition, row, cancellationToken).ConfigureAwait(false) is { } earlier)
             {
-                var earlier = await GetAsync(TableName(day.AddDays(-1)), partition, row, cancellationToken).ConfigureAwait(false);
-                if (earlier is not null)
-                {
-                    return (earlier, false);
-                }
+                return (earlier, false);
             }
 
             var table = TableName(day);
-            var now = time.GetUtcNow();
-            var entity = new TableEntity(partition, row) { ["State"] = state, ["Owner"] = owner, ["Since"] = now };
-            try
+            var entity = NewEntity(partition, row, state, owner, token);
+            for (var attempt = 1; ; attempt++)
             {
-                var response = await RunAsync(table, t => t.AddEntityAsync(entity, cancellationToken), "insert", cancellationToken).ConfigureAwait(false);
-                return (new IdempotencyRecord(table, partition, row, state, owner, now, response.Headers.ETag ?? default), true);
-            }
-            catch (RequestFailedException ex) when (ex.Status == 409)
-            {
-                var existing = await GetAsync(table, partition, row, cancellationToken).ConfigureAwait(false);
-                if (existing is not null)
+                try
                 {
-                    return (existing, false);
+                    var response = await RunAsync(table, t => t.AddEntityAsync(entity, cancellationToken), "insert", cancellationToken).ConfigureAwait(false);
+                    var written = await WithETagAsync(table, entity, response, cancellationToken).ConfigureAwait(false);
+                    return (written, written.WrittenBy(token));
                 }
+                catch (RequestFailedException ex) when (ex.Status == 409 && attempt == 1)
+                {
+                    if (await GetAsync(table, partition, row, cancellationToken).ConfigureAwait(false) is { } existing)
+                    {
+                        return (existing, existing.WrittenBy(token));
+                    }
 
-                // Deleted between the insert and the read: the key is free again.
-                var retry = await RunAsync(table, t => t.AddEntityAsync(entity, cancellationToken), "insert", cancellationToken).ConfigureAwait(false);
-                return (new IdempotencyRecord(table, partition, row, state, owner, now, retry.Headers.ETag ?? default), true);
+                    // Deleted between the insert and the read: the key is free again; insert once more.
+                }
             }
+        }
+        catch (Exception ex) when (StorageFailure.Is(ex, cancellationToken))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    /// <summary>
+    /// The record for the kind, route and key in the table of <paramref name="tableTime"/>'s UTC day (or, near midnight, the
+    /// day before); null when there is none. Reads only: a missing table is no record, and is not created.
+    /// </summary>
+    /// <exception cref="IdempotencyStoreUnavailableException">Storage failed.</exception>
+    public async Task<IdempotencyRecord?> FindAsync(RecordKind kind, string route, string key, DateTimeOffset tableTime, CancellationToken cancellationToken)
+    {
+        var (partition, row) = IdempotencyKeys.For(kind, route, key);
+        var day = tableTime.UtcDateTime.Date;
+        try
+        {
+            return await GetAsync(TableName(day), partition, row, cancellationToken).ConfigureAwait(false)
+                ?? (tableTime.UtcDateTime - day < options.Value.BoundaryLookback
+                    ? await GetAsync(TableName(day.AddDays(-1)), partition, row, cancellationToken).ConfigureAwait(false)
+                    : null);
         }
         catch (Exception ex) when (StorageFailure.Is(ex, cancellationToken))
         {
@@ -100,15 +91,15 @@ internal sealed class IdempotencyStore(RelayTables tables, TimeProvider time, IO
 
     /// <summary>Replaces a record if it is unchanged since read; null when someone else changed or removed it first.</summary>
     /// <exception cref="IdempotencyStoreUnavailableException">Storage failed.</exception>
-    public async Task<IdempotencyRecord?> ReplaceAsync(IdempotencyRecord record, string state, string owner, CancellationToken cancellationToken)
+    public async Task<IdempotencyRecord?> ReplaceAsync(IdempotencyRecord record, string state, string owner, string token, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var now = time.GetUtcNow();
-        var entity = new TableEntity(record.PartitionKey, record.RowKey) { ["State"] = state, ["Owner"] = owner, ["Since"] = now };
+        var entity = NewEntity(record.PartitionKey, record.RowKey, state, owner, token);
         try
         {
             var response = await RunAsync(record.Table, t => t.UpdateEntityAsync(entity, record.ETag, TableUpdateMode.Replace, cancellationToken), "update", cancellationToken).ConfigureAwait(false);
-            return record with { State = state, Owner = owner, Since = now, ETag = response.Headers.ETag ?? default };
+            var written = await WithETagAsync(record.Table, entity, response, cancellationToken).ConfigureAwait(false);
+            return written.WrittenBy(token) ? written : null;
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
@@ -160,30 +151,40 @@ internal sealed class IdempotencyStore(RelayTables tables, TimeProvider time, IO
         return dropped;
     }
 
+    /// <summary>
+    /// When the records of a day are dropped: the cleanup keeps the window's days and the day before them, so a record of
+    /// <paramref name="tableTime"/>'s day is gone at the latest this long after midnight of the day after it.
+    /// </summary>
+    public DateTimeOffset RecordsDroppedAfter(DateTimeOffset tableTime) =>
+        new DateTimeOffset(tableTime.UtcDateTime.Date, TimeSpan.Zero) + options.Value.Window + TimeSpan.FromDays(2);
+
     internal string TableName(DateTime utcDay) => options.Value.TablePrefix + utcDay.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 
-    /// <summary>PartitionKey: two hex digits of SHA-256(route|key). RowKey: kind|route|key, the key hashed when unsafe or long.</summary>
-    internal static (string PartitionKey, string RowKey) Keys(RecordKind kind, string route, string key)
+    private IdempotencyEntity NewEntity(string partition, string row, string state, string owner, string token) =>
+        new() { PartitionKey = partition, RowKey = row, State = state, Owner = owner, Token = token, Since = time.GetUtcNow() };
+
+    /// <summary>
+    /// The record as written, with the ETag of the answer. An answer without one (a proxy, an emulator) is read back: a
+    /// record without its ETag would make the later delete or update unconditional and remove someone else's claim.
+    /// </summary>
+    private async Task<IdempotencyRecord> WithETagAsync(string table, IdempotencyEntity entity, Response response, CancellationToken cancellationToken)
     {
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(route + "|" + key)));
-        var safe = key.Length <= 512 && key.All(c => c >= 0x20 && c is not ('/' or '\\' or '#' or '?') && (c < 0x7F || c > 0x9F));
-        return (hash[..2], (kind == RecordKind.Webhook ? "w|" : "d|") + route + "|" + (safe ? key : "sha256-" + hash));
+        if (response.Headers.ETag is { } etag)
+        {
+            return entity.ToRecord(table) with { ETag = etag };
+        }
+
+        return await GetAsync(table, entity.PartitionKey, entity.RowKey, cancellationToken).ConfigureAwait(false)
+            ?? throw new RequestFailedException(0, $"The table service answered a write to {table} without an ETag, and the record could not be read back.");
     }
 
     private async Task<IdempotencyRecord?> GetAsync(string table, string partition, string row, CancellationToken cancellationToken)
     {
         try
         {
-            var response = await tables.GetTable(table).GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var response = await tables.GetTable(table).GetEntityIfExistsAsync<IdempotencyEntity>(partition, row, cancellationToken: cancellationToken).ConfigureAwait(false);
             metrics.IdempotencyOperation("read");
-            if (!response.HasValue)
-            {
-                return null;
-            }
-
-            var entity = response.Value!;
-            return new IdempotencyRecord(table, partition, row, entity.GetString("State") ?? string.Empty, entity.GetString("Owner") ?? string.Empty,
-                entity.GetDateTimeOffset("Since") ?? DateTimeOffset.MinValue, entity.ETag);
+            return response.HasValue ? response.Value!.ToRecord(table) : null;
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
@@ -217,10 +218,9 @@ internal sealed class IdempotencyStore(RelayTables tables, TimeProvider time, IO
         }
     }
 
-    private IdempotencyStoreUnavailableException Unavailable(Exception ex)
+    private static IdempotencyStoreUnavailableException Unavailable(Exception ex)
     {
         var detail = ex is RequestFailedException failed ? $"{failed.Status} {failed.ErrorCode}" : ex.GetType().Name;
         return new IdempotencyStoreUnavailableException($"The idempotency store is unavailable ({detail}).", ex);
     }
-
 }

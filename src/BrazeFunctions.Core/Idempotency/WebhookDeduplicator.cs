@@ -39,7 +39,8 @@ internal sealed class WebhookDeduplicator(IdempotencyStore store, TimeProvider t
 
         try
         {
-            var (record, inserted) = await store.InsertAsync(RecordKind.Webhook, route, idempotencyKey, time.GetUtcNow(), messageId, RecordState.Pending, cancellationToken).ConfigureAwait(false);
+            // The message id is new for every request, so it is also the write's token: a retried insert that had landed is ours.
+            var (record, inserted) = await store.InsertAsync(RecordKind.Webhook, route, idempotencyKey, time.GetUtcNow(), messageId, messageId, RecordState.Pending, cancellationToken).ConfigureAwait(false);
             if (inserted)
             {
                 return new IngressDecision.Queue(record);
@@ -60,7 +61,7 @@ internal sealed class WebhookDeduplicator(IdempotencyStore store, TimeProvider t
             }
 
             // The run that wrote this pending record died between its insert and its enqueue: take over.
-            var taken = await store.ReplaceAsync(record, RecordState.Pending, messageId, cancellationToken).ConfigureAwait(false);
+            var taken = await store.ReplaceAsync(record, RecordState.Pending, messageId, messageId, cancellationToken).ConfigureAwait(false);
             if (taken is null)
             {
                 return new IngressDecision.InProgress(1);
@@ -87,7 +88,7 @@ internal sealed class WebhookDeduplicator(IdempotencyStore store, TimeProvider t
 
         try
         {
-            if (await store.ReplaceAsync(record, RecordState.Queued, messageId, cancellationToken).ConfigureAwait(false) is null)
+            if (await store.ReplaceAsync(record, RecordState.Queued, messageId, messageId, cancellationToken).ConfigureAwait(false) is null)
             {
                 Log.ClaimLost(logger, messageId, route, "queued mark");
             }

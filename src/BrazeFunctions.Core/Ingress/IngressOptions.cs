@@ -7,11 +7,14 @@ internal sealed class IngressOptions
 {
     public const string Section = "Ingress";
 
+    /// <summary>The highest <see cref="MaxBodyBytes"/> allowed: Braze's own REST bodies go to 4 MB.</summary>
+    public const int MaxBodyBytesLimit = 4 * 1024 * 1024;
+
     /// <summary>
-    /// Largest body accepted. 48,000 bytes plus the envelope (under 1 KB) stays under the 64 KiB queue message limit
-    /// after Base64 encoding (4/3).
+    /// The default <see cref="MaxBodyBytes"/>: 1 MiB. A body that fits a queue message with the envelope and the relay's
+    /// later fields travels inline; a larger one is kept in a blob (the claim-check) and the envelope carries its name.
     /// </summary>
-    public const int MaxBodyBytesLimit = 48_000;
+    public const int DefaultMaxBodyBytes = 1024 * 1024;
 
     /// <summary>Optional shared secret. When set, every webhook must carry it in <see cref="SecretHeader"/>.</summary>
     public string? SharedSecret { get; set; }
@@ -27,8 +30,9 @@ internal sealed class IngressOptions
     [RegularExpression("^[A-Za-z0-9-]{1,64}$")]
     public string SecretHeader { get; set; } = "X-Relay-Secret";
 
+    /// <summary>Largest body accepted (default 1 MiB, at most 4 MiB); larger gets 413.</summary>
     [Range(1, MaxBodyBytesLimit)]
-    public int MaxBodyBytes { get; set; } = MaxBodyBytesLimit;
+    public int MaxBodyBytes { get; set; } = DefaultMaxBodyBytes;
 
     /// <summary>Seconds sent in <c>Retry-After</c> when the queue cannot be reached (Braze honours it on 5XX).</summary>
     [Range(1, 3600)]

@@ -67,5 +67,5 @@ public static class WebhookBodyCheck
 
     /// <summary>The answer to a body larger than <paramref name="maxBytes"/>, also when its Content-Length says so before it is read.</summary>
     public static WebhookBodyProblem TooLarge(int maxBytes) =>
-        new WebhookBodyProblem(StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"The request body is larger than {maxBytes} bytes, the most the relay accepts (a queue message holds 64 KiB).");
+        new WebhookBodyProblem(StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"The request body is larger than {maxBytes} bytes, the most the relay accepts (Ingress__MaxBodyBytes).");
 }

@@ -23,37 +23,23 @@ public interface IWebhookIngress
 }
 
 /// <inheritdoc cref="IWebhookIngress"/>
-internal sealed class WebhookIngress : IWebhookIngress
+/// <remarks>
+/// A body that fits a queue message together with the envelope and every field the relay may add later
+/// (<see cref="EnvelopeHeadroom"/>) travels inline. A larger one, up to <see cref="IngressOptions.MaxBodyBytes"/>, is kept
+/// in a blob before the enqueue (the claim-check) and the envelope carries the blob's name; a failed enqueue removes the
+/// blob again (or leaves it to the cleanup, which removes orphans after a day).
+/// </remarks>
+internal sealed class WebhookIngress(
+    WebhookRequestValidator validator,
+    WebhookDeduplicator deduplicator,
+    RelayQueues queues,
+    MessageBodyStore bodies,
+    IOptions<IngressOptions> ingressOptions,
+    IOptions<OutboxOptions> outboxOptions,
+    TimeProvider time,
+    RelayMetrics metrics,
+    ILogger<WebhookIngress> logger) : IWebhookIngress
 {
-    private readonly WebhookRequestValidator validator;
-    private readonly WebhookDeduplicator deduplicator;
-    private readonly RelayQueues queues;
-    private readonly IOptions<IngressOptions> ingressOptions;
-    private readonly IOptions<OutboxOptions> outboxOptions;
-    private readonly TimeProvider time;
-    private readonly RelayMetrics metrics;
-    private readonly ILogger<WebhookIngress> logger;
-
-    public WebhookIngress(
-        WebhookRequestValidator validator,
-        WebhookDeduplicator deduplicator,
-        RelayQueues queues,
-        IOptions<IngressOptions> ingressOptions,
-        IOptions<OutboxOptions> outboxOptions,
-        TimeProvider time,
-        RelayMetrics metrics,
-        ILogger<WebhookIngress> logger)
-    {
-        this.validator = validator;
-        this.deduplicator = deduplicator;
-        this.queues = queues;
-        this.ingressOptions = ingressOptions;
-        this.outboxOptions = outboxOptions;
-        this.time = time;
-        this.metrics = metrics;
-        this.logger = logger;
-    }
-
     public async Task<JsonReply> AcceptAsync(string route, HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -76,14 +62,7 @@ internal sealed class WebhookIngress : IWebhookIngress
             Attempt: 0);
 
         var message = EnvelopeCodec.Serialize(envelope);
-        if (message.Length > QueueMessageLimits.MaxBytesBeforeBase64)
-        {
-            Log.WebhookRejected(logger, StatusCodes.Status413PayloadTooLarge, "envelope_too_large");
-            metrics.WebhookRejected(StatusCodes.Status413PayloadTooLarge, "payload_too_large");
-            return JsonReply.Problem(StatusCodes.Status413PayloadTooLarge, "payload_too_large",
-                $"The webhook does not fit a queue message once wrapped ({message.Length} of {QueueMessageLimits.MaxBytesBeforeBase64} bytes before Base64); send a smaller body.");
-        }
-
+        var kept = !FitsInline(message.Length);
         IdempotencyRecord? pending = null;
         if (webhook.IdempotencyKey is { } idempotencyKey)
         {
@@ -102,13 +81,52 @@ internal sealed class WebhookIngress : IWebhookIngress
             }
         }
 
+        if (kept)
+        {
+            message = EnvelopeCodec.Serialize(envelope with { PayloadBlob = envelope.Id });
+        }
+
+        if (await QueueAsync(envelope, message, kept, cancellationToken).ConfigureAwait(false) is { } failure)
+        {
+            await deduplicator.AbandonAsync(pending, envelope.Route, envelope.Id).ConfigureAwait(false);
+            return failure;
+        }
+
+        await deduplicator.QueuedAsync(pending, envelope.Route, envelope.Id, cancellationToken).ConfigureAwait(false);
+        Log.WebhookQueued(logger, envelope.Id, envelope.Route, webhook.PayloadBytes, envelope.CorrelationId);
+        if (kept)
+        {
+            Log.BodyKept(logger, envelope.Id, envelope.Route, webhook.PayloadBytes, envelope.Id);
+        }
+
+        metrics.WebhookReceived(envelope.Route);
+        return JsonReply.Accepted(envelope.Id, envelope.Route);
+    }
+
+    /// <summary>True when an envelope of <paramref name="bytes"/> still fits a queue message after every field the relay may add to it.</summary>
+    internal static bool FitsInline(int bytes) => bytes + EnvelopeHeadroom.Bytes <= QueueMessageLimits.MaxBytesBeforeBase64;
+
+    /// <summary>Keeps the body in its blob when it must, then enqueues; null when queued, else the 503 to answer.</summary>
+    private async Task<JsonReply?> QueueAsync(WebhookEnvelope envelope, byte[] message, bool kept, CancellationToken cancellationToken)
+    {
+        var bodyWritten = false;
         try
         {
+            if (kept)
+            {
+                await bodies.WriteAsync(envelope.Id, envelope.PayloadJson, cancellationToken).ConfigureAwait(false);
+                bodyWritten = true;
+            }
+
             await queues.Outbox.SendAsync(new BinaryData(message), visibilityDelay: null, outboxOptions.Value.MessageTimeToLive, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (StorageFailure.Is(ex, cancellationToken))
         {
-            await deduplicator.AbandonAsync(pending, envelope.Route, envelope.Id).ConfigureAwait(false);
+            if (bodyWritten)
+            {
+                await bodies.DeleteAsync(envelope.Id).ConfigureAwait(false);
+            }
+
             var retryAfter = ingressOptions.Value.StorageRetryAfterSeconds;
             Log.EnqueueFailed(logger, envelope.Id, envelope.Route, ex.GetType().Name, (ex as RequestFailedException)?.Status ?? 0, (ex as RequestFailedException)?.ErrorCode);
             metrics.WebhookRejected(StatusCodes.Status503ServiceUnavailable, "storage_unavailable");
@@ -116,12 +134,13 @@ internal sealed class WebhookIngress : IWebhookIngress
                 $"The webhook could not be queued because storage is unavailable; retry after {retryAfter} seconds.", retryAfterSeconds: retryAfter);
         }
 
-        await deduplicator.QueuedAsync(pending, envelope.Route, envelope.Id, cancellationToken).ConfigureAwait(false);
-        Log.WebhookQueued(logger, envelope.Id, envelope.Route, webhook.PayloadBytes, envelope.CorrelationId);
-        metrics.WebhookReceived(envelope.Route);
-        return JsonReply.Accepted(envelope.Id, envelope.Route);
-    }
+        if (kept)
+        {
+            await bodies.MarkQueuedAsync(envelope.Id, cancellationToken).ConfigureAwait(false);
+        }
 
+        return null;
+    }
 
     private static string NewTraceParent() =>
         $"00-{ActivityTraceId.CreateRandom().ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01";

@@ -41,6 +41,9 @@ internal static class DeadLetterCodes
     /// <summary>The queue message is not a readable envelope.</summary>
     public const string InvalidEnvelope = "invalid_envelope";
 
+    /// <summary>The envelope names a body blob (the claim-check) that does not exist.</summary>
+    public const string PayloadMissing = "payload_missing";
+
     /// <summary>Braze refused the request with this status (<c>http_400</c>...).</summary>
     public static string Http(int status) => "http_" + status.ToString(CultureInfo.InvariantCulture);
 }

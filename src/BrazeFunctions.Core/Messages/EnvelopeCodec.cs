@@ -33,6 +33,11 @@ internal static class EnvelopeCodec
                 writer.WriteString("replayedAt", replayedAt);
             }
 
+            if (envelope.PriorRecordsAt is { } priorRecordsAt)
+            {
+                writer.WriteString("priorRecordsAt", priorRecordsAt);
+            }
+
             if (envelope.OverrideClaim)
             {
                 writer.WriteBoolean("overrideClaim", true);
@@ -43,8 +48,18 @@ internal static class EnvelopeCodec
                 writer.WriteBoolean("sendAlone", true);
             }
 
-            writer.WritePropertyName("payload");
-            writer.WriteRawValue(envelope.PayloadJson, skipInputValidation: false);
+            WriteOptional(writer, "claimToken", envelope.ClaimToken);
+            if (envelope.PayloadBlob is { } blob)
+            {
+                // The claim-check: the payload stays in its blob, whatever this copy holds in memory.
+                writer.WriteString("payloadBlob", blob);
+            }
+            else
+            {
+                writer.WritePropertyName("payload");
+                writer.WriteRawValue(envelope.PayloadJson, skipInputValidation: false);
+            }
+
             writer.WriteEndObject();
         }
 
@@ -91,16 +106,7 @@ internal static class EnvelopeCodec
                 throw new EnvelopeFormatException($"Envelope version {version} is not supported; expected {WebhookEnvelope.CurrentVersion}.");
             }
 
-            if (!root.TryGetProperty("payload", out var payload))
-            {
-                throw new EnvelopeFormatException("The envelope has no 'payload' object.");
-            }
-
-            if (payload.ValueKind != JsonValueKind.Object)
-            {
-                throw new EnvelopeFormatException($"The envelope's 'payload' is a JSON {Describe(payload.ValueKind)}, not an object.");
-            }
-
+            var (payloadJson, payloadBlob) = ReadPayload(root);
             var attempt = OptionalInt(root, "attempt") ?? 0;
             if (attempt < 0)
             {
@@ -112,16 +118,37 @@ internal static class EnvelopeCodec
                 RequiredString(root, "id"),
                 RequiredString(root, "route"),
                 OptionalDate(root, "receivedAt") ?? throw new EnvelopeFormatException("The envelope has no 'receivedAt'."),
-                payload.GetRawText(),
+                payloadJson,
                 OptionalString(root, "correlationId"),
                 OptionalString(root, "idempotencyKey"),
                 attempt)
             {
                 ReplayedAt = OptionalDate(root, "replayedAt"),
+                PriorRecordsAt = OptionalDate(root, "priorRecordsAt"),
                 OverrideClaim = OptionalBool(root, "overrideClaim"),
                 SendAlone = OptionalBool(root, "sendAlone"),
+                ClaimToken = OptionalString(root, "claimToken"),
+                PayloadBlob = payloadBlob,
             };
         }
+    }
+
+    /// <summary>The payload object, or (claim-check) the name of the blob that holds it and an empty payload.</summary>
+    private static (string Json, string? Blob) ReadPayload(JsonElement root)
+    {
+        if (OptionalString(root, "payloadBlob") is { } blob)
+        {
+            return blob.Length > 0 ? (string.Empty, blob) : throw new EnvelopeFormatException("The envelope's 'payloadBlob' is empty.");
+        }
+
+        if (!root.TryGetProperty("payload", out var payload))
+        {
+            throw new EnvelopeFormatException("The envelope has no 'payload' object.");
+        }
+
+        return payload.ValueKind == JsonValueKind.Object
+            ? (payload.GetRawText(), null)
+            : throw new EnvelopeFormatException($"The envelope's 'payload' is a JSON {Describe(payload.ValueKind)}, not an object.");
     }
 
     private static void WriteOptional(Utf8JsonWriter writer, string name, string? value)

@@ -31,6 +31,13 @@ public sealed record WebhookEnvelope(
     public DateTimeOffset? ReplayedAt { get; init; }
 
     /// <summary>
+    /// Set by a replay: when the message's previous life started (its receipt, or its previous replay), so the day whose
+    /// idempotency table holds what that life recorded. A replayed copy claims in the table of its own replay day and
+    /// checks that earlier table once, when it claims. Optional.
+    /// </summary>
+    public DateTimeOffset? PriorRecordsAt { get; init; }
+
+    /// <summary>
     /// Set by <c>deadletter replay --include-ambiguous</c>: the operator chose to resend a message whose earlier outcome is
     /// unknown, so the dispatcher takes over its delivery claim instead of dead-lettering it again. Optional.
     /// </summary>
@@ -41,6 +48,20 @@ public sealed record WebhookEnvelope(
     /// splitting it could not single out the bad message. Optional.
     /// </summary>
     public bool SendAlone { get; init; }
+
+    /// <summary>
+    /// The token of the delivery claim this copy inherits: written when a run ends with its outcome unknown and keeps its
+    /// claim (an ambiguous answer under the <c>retry</c> policy, a request cut off by shutdown). The copy that carries the
+    /// claim's token is its one successor; any other copy of the envelope that finds the claim young defers. Optional.
+    /// </summary>
+    public string? ClaimToken { get; init; }
+
+    /// <summary>
+    /// The blob that holds <see cref="PayloadJson"/> when the webhook was too large for a queue message (the claim-check).
+    /// On the queue the envelope then carries this name instead of the payload; the dispatcher reads the payload back
+    /// before rendering. Optional.
+    /// </summary>
+    public string? PayloadBlob { get; init; }
 
     /// <summary>The time message age limits count from: the replay time when replayed, else the receipt.</summary>
     public DateTimeOffset AgeClockStart => ReplayedAt ?? ReceivedAt;

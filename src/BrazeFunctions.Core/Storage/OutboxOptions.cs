@@ -34,6 +34,29 @@ public sealed class OutboxOptions : IValidatableObject
     /// <summary>Per-try network timeout of the storage client; keeps the ingress well inside Braze's 90 s webhook timeout.</summary>
     public TimeSpan StorageNetworkTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Per-try timeout of the writes that end a dispatch run: deferral copies and dead letters. Short on purpose: when such a
+    /// write fails the run fails, and the host only retries the message after host.json's <c>visibilityTimeout</c>, so a
+    /// storage hiccup should cost seconds, not three tries of <see cref="StorageNetworkTimeout"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:00:30")]
+    public TimeSpan EndingWriteTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Retries of those writes after the first try.</summary>
+    [Range(0, 5)]
+    public int EndingWriteRetries { get; set; } = 2;
+
+    /// <summary>
+    /// The blob container of webhook bodies too large for a queue message (the claim-check): written before the 202, read
+    /// by the dispatcher, emptied once the message has ended. The Bicep creates it and grants the app's identity access to
+    /// it alone.
+    /// </summary>
+    [Required]
+    [RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$", ErrorMessage = "Outbox:BodyContainer must be a valid blob container name.")]
+    public string BodyContainer { get; set; } = DefaultBodyContainer;
+
+    public const string DefaultBodyContainer = "braze-outbox-bodies";
+
     /// <summary>The dead-letter queue: the same queue the Functions host moves poison messages to.</summary>
     public string PoisonQueueName => QueueName + "-poison";
 

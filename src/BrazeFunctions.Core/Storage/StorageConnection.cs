@@ -23,7 +23,18 @@ internal sealed record StorageConnection(string? ConnectionString, Uri? ServiceU
         retry.MaxDelay = TimeSpan.FromSeconds(2);
     }
 
-    /// <summary>Resolves <paramref name="name"/> for one service (<c>queue</c> or <c>table</c>).</summary>
+    /// <summary>The policy of the writes that end a dispatch run: short tries, quick backoff (<see cref="OutboxOptions.EndingWriteTimeout"/>).</summary>
+    public static void ApplyEndingWritePolicy(RetryOptions retry, OutboxOptions outbox)
+    {
+        ArgumentNullException.ThrowIfNull(retry);
+        ArgumentNullException.ThrowIfNull(outbox);
+        retry.MaxRetries = outbox.EndingWriteRetries;
+        retry.NetworkTimeout = outbox.EndingWriteTimeout;
+        retry.Delay = TimeSpan.FromMilliseconds(100);
+        retry.MaxDelay = TimeSpan.FromSeconds(1);
+    }
+
+    /// <summary>Resolves <paramref name="name"/> for one service (<c>queue</c>, <c>table</c> or <c>blob</c>).</summary>
     /// <exception cref="StorageNotConfiguredException">Neither form is configured; the message names the settings to set.</exception>
     public static StorageConnection Resolve(IConfiguration configuration, string name, string service)
     {

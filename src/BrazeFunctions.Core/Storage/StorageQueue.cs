@@ -148,7 +148,10 @@ public sealed class StorageQueue
     }
 }
 
-/// <summary>The two queues the relay uses, resolved once from the configured connection.</summary>
+/// <summary>
+/// The two queues the relay uses, resolved once from the configured connection, each also through a client with short
+/// per-try timeouts for the writes that end a dispatch run (<see cref="OutboxOptions.EndingWriteTimeout"/>).
+/// </summary>
 public sealed class RelayQueues
 {
     public RelayQueues(QueueServiceClientFactory factory, Microsoft.Extensions.Options.IOptions<OutboxOptions> options)
@@ -157,11 +160,21 @@ public sealed class RelayQueues
         ArgumentNullException.ThrowIfNull(options);
         var service = factory.Create();
         var raw = factory.Create(QueueMessageEncoding.None);
-        Outbox = new StorageQueue(service.GetQueueClient(options.Value.QueueName), raw.GetQueueClient(options.Value.QueueName));
-        Poison = new StorageQueue(service.GetQueueClient(options.Value.PoisonQueueName), raw.GetQueueClient(options.Value.PoisonQueueName));
+        var ending = factory.Create(endingWrites: true);
+        var (outbox, poison) = (options.Value.QueueName, options.Value.PoisonQueueName);
+        Outbox = new StorageQueue(service.GetQueueClient(outbox), raw.GetQueueClient(outbox));
+        Poison = new StorageQueue(service.GetQueueClient(poison), raw.GetQueueClient(poison));
+        EndingOutbox = new StorageQueue(ending.GetQueueClient(outbox), raw.GetQueueClient(outbox));
+        EndingPoison = new StorageQueue(ending.GetQueueClient(poison), raw.GetQueueClient(poison));
     }
 
     public StorageQueue Outbox { get; }
 
     public StorageQueue Poison { get; }
+
+    /// <summary>The outbox for deferral copies: short per-try timeouts, so a failing write fails the run within seconds.</summary>
+    public StorageQueue EndingOutbox { get; }
+
+    /// <summary>The poison queue for dead letters written by a dispatch run: short per-try timeouts.</summary>
+    public StorageQueue EndingPoison { get; }
 }

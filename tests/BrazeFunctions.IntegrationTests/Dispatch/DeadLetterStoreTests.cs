@@ -27,7 +27,7 @@ public sealed class DeadLetterStoreTests(AzuriteFixture azurite)
         var queued = Assert.Single(await rig.ReceiveAllAsync(rig.Outbox));
         var replayed = EnvelopeCodec.Deserialize(queued.Body);
         Assert.True(replayed.ReplayedAt >= before);
-        Assert.Equal(envelope with { Attempt = 0, ReplayedAt = replayed.ReplayedAt }, replayed);
+        Assert.Equal(envelope with { Attempt = 0, ReplayedAt = replayed.ReplayedAt, PriorRecordsAt = envelope.ReceivedAt }, replayed);
         Assert.Equal(envelope.ReceivedAt, replayed.ReceivedAt);
 
         var delivery = await dispatcher.DispatchAsync(queued.Body.ToString(), 1, default);

@@ -166,6 +166,15 @@ internal sealed class DispatchRig : IAsyncDisposable
         new(WebhookEnvelope.CurrentVersion, Guid.NewGuid().ToString("N"), route, Time.GetUtcNow(), payloadJson,
             "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", null, attempt);
 
+    /// <summary>A delivery item as the dispatcher prepares one: a /users/track body (a counter by default), a key, a policy.</summary>
+    public Core.Delivery.DeliveryItem Item(
+        WebhookEnvelope envelope, AmbiguousOutcomePolicy policy, string? body = null, string? key = null, bool coalesce = true)
+    {
+        body ??= "{\"attributes\":[{\"external_id\":\"u-1\",\"visits\":{\"inc\":1}}]}";
+        var shape = Core.Delivery.MergeRules.Shape("/users/track", body, coalesce);
+        return new Core.Delivery.DeliveryItem(envelope, Host.Get<BrazeWorkspaces>().Get(WebhookTemplate.DefaultWorkspace), "/users/track", shape, key ?? envelope.Id, policy, coalesce);
+    }
+
     public static string Message(WebhookEnvelope envelope) => System.Text.Encoding.UTF8.GetString(EnvelopeCodec.Serialize(envelope));
 
     public async Task<QueueMessage[]> ReceiveAllAsync(QueueClient client)

@@ -61,6 +61,15 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
+    public void MessageBodyCleanup_IsAnHourlyTimer()
+    {
+        var trigger = Assert.Single(Bindings("MessageBodyCleanup"), b => b.GetProperty("type").GetString() == "timerTrigger");
+
+        Assert.Equal("0 41 * * * *", trigger.GetProperty("schedule").GetString());
+        Assert.Equal(BrazeFunctions.Functions.MessageBodyCleanupFunction.Schedule, trigger.GetProperty("schedule").GetString());
+    }
+
+    [Fact]
     public void QueueProbe_IsATimerEveryMinute()
     {
         var trigger = Assert.Single(Bindings("QueueProbe"), b => b.GetProperty("type").GetString() == "timerTrigger");

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Delivery;
+using BrazeFunctions.Core.Storage;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 
 namespace BrazeFunctions.IntegrationTests.Functions;
@@ -46,5 +47,23 @@ public sealed class HostJsonQueueTests
         var hostLimit = Queues["maxDequeueCount"]!.GetValue<int>();
         Assert.Equal(DeliveryRetryOptions.HostMaxDequeueCount, hostLimit);
         Assert.True(new DeliveryRetryOptions().MaxDequeueCount < hostLimit);
+    }
+
+    /// <summary>
+    /// Why: the relay does its own retries (in place, on its schedule, deferrals), so a run that throws is the exception
+    /// path: a deferral or dead-letter write that failed. Such a message should come back within seconds, not hide for 30 s
+    /// after a 30 s stall; yet a short storage hiccup must not spend the dequeue count up to the crash-loop limit.
+    /// </summary>
+    [Fact]
+    public void Queues_VisibilityTimeout_BringsAFailedRunBackWithinSecondsWithoutCrashLooping()
+    {
+        var visibility = TimeSpan.Parse(Queues["visibilityTimeout"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        var outbox = new OutboxOptions();
+        var failingWrite = outbox.EndingWriteTimeout * (outbox.EndingWriteRetries + 1);
+        var cycle = visibility + failingWrite;
+
+        Assert.True(cycle <= TimeSpan.FromSeconds(15), $"a run whose ending write fails comes back after {cycle}");
+        Assert.True(cycle * (new DeliveryRetryOptions().MaxDequeueCount - 1) >= TimeSpan.FromSeconds(30),
+            $"{new DeliveryRetryOptions().MaxDequeueCount - 1} failed runs of {cycle} each reach crash_loop within half a minute of a storage hiccup");
     }
 }

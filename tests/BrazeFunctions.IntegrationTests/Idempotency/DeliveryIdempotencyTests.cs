@@ -65,11 +65,12 @@ public sealed class DeliveryIdempotencyTests(AzuriteFixture azurite)
         var envelope = rig.Envelope(Counter);
 
         var first = await rig.Dispatcher.DispatchAsync(DispatchRig.Message(envelope), 1, default);
-        // The host never saw the run finish (the process died after Braze's 2xx): the same message comes back.
+        // The host never saw the run finish (the process died after Braze's 2xx): the same message comes back. Its claim was
+        // written by another run of the envelope and is young: that run may still be sending, so this copy waits it out.
         var again = await rig.Dispatcher.DispatchAsync(DispatchRig.Message(envelope), 2, default);
 
         Assert.Equal(DispatchOutcome.Delivered, first.Outcome);
-        Assert.Equal((DispatchOutcome.DeadLettered, "ambiguous_outcome"), (again.Outcome, again.Reason));
+        Assert.Equal((DispatchOutcome.Deferred, "claim_conflict"), (again.Outcome, again.Reason));
         Assert.Single(rig.Braze.Requests);
         Assert.Equal(1, rig.Braze.Counters["u-1/visits"]);
         Assert.Contains(rig.Host.Logs.GetSnapshot(), r => r.Id.Id == 5005);
@@ -147,6 +148,24 @@ public sealed class DeliveryIdempotencyTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Dispatch_RedeliveryOfACrashedRunAfterTheLease_EndsAmbiguousWithoutSending()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        await using var rig = await DispatchRig.StartAsync(azurite, time: clock,
+            configure: services => services.Replace(ServiceDescriptor.Singleton(_ => FailingDeliveredMark(azurite.ConnectionString))));
+        var envelope = rig.Envelope(Counter);
+
+        var first = await rig.Dispatcher.DispatchAsync(DispatchRig.Message(envelope), 1, default);
+        clock.Advance(TimeSpan.FromMinutes(16));
+        var afterTheLease = await rig.Dispatcher.DispatchAsync(DispatchRig.Message(envelope), 2, default);
+
+        Assert.Equal(DispatchOutcome.Delivered, first.Outcome);
+        Assert.Equal((DispatchOutcome.DeadLettered, "ambiguous_outcome"), (afterTheLease.Outcome, afterTheLease.Reason));
+        Assert.Single(rig.Braze.Requests);
+        Assert.Equal(1, rig.Braze.Counters["u-1/visits"]);
+    }
+
+    [Fact]
     public async Task Dispatch_OperatorReplayWithOverride_SendsAnAmbiguousMessageAgain()
     {
         await using var rig = await DispatchRig.StartAsync(azurite);
@@ -154,11 +173,11 @@ public sealed class DeliveryIdempotencyTests(AzuriteFixture azurite)
         var envelope = rig.Envelope(Counter);
 
         var lost = await rig.Dispatcher.DispatchAsync(DispatchRig.Message(envelope), 1, default);
-        var refused = await rig.Dispatcher.DispatchAsync(DispatchRig.Message(envelope), 1, default);
+        var secondCopy = await rig.Dispatcher.DispatchAsync(DispatchRig.Message(envelope), 1, default);
         var replayed = await rig.Dispatcher.DispatchAsync(DispatchRig.Message(envelope with { OverrideClaim = true, ReplayedAt = rig.Time.GetUtcNow() }), 1, default);
 
         Assert.Equal("ambiguous_outcome", lost.Reason);
-        Assert.Equal("ambiguous_outcome", refused.Reason);
+        Assert.Equal("claim_conflict", secondCopy.Reason);
         Assert.Equal(DispatchOutcome.Delivered, replayed.Outcome);
         Assert.Equal(2, rig.Braze.Requests.Count);
         Assert.Equal(2, rig.Braze.Counters["u-1/visits"]);

@@ -53,8 +53,8 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite)
         }, services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock)));
         var store = host.Get<IdempotencyStore>();
 
-        var before = await store.InsertAsync(RecordKind.Delivery, "counter-increment", "dispatch-1:u-1", clock.GetUtcNow().AddMinutes(-20), "first", RecordState.Sending, default);
-        var after = await store.InsertAsync(RecordKind.Delivery, "counter-increment", "dispatch-1:u-1", clock.GetUtcNow(), "second", RecordState.Sending, default);
+        var before = await store.InsertAsync(RecordKind.Delivery, "counter-increment", "dispatch-1:u-1", clock.GetUtcNow().AddMinutes(-20), "first", "token-1", RecordState.Sending, default);
+        var after = await store.InsertAsync(RecordKind.Delivery, "counter-increment", "dispatch-1:u-1", clock.GetUtcNow(), "second", "token-2", RecordState.Sending, default);
 
         Assert.True(before.Inserted);
         Assert.False(after.Inserted);

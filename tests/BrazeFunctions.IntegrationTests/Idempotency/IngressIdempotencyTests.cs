@@ -94,7 +94,7 @@ public sealed class IngressIdempotencyTests(AzuriteFixture azurite)
         var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
         await using var host = await StartAsync(queue, time: clock);
         // A run inserted its pending record and died before queueing.
-        await host.Get<IdempotencyStore>().InsertAsync(RecordKind.Webhook, Route, "dispatch-5:u-1", clock.GetUtcNow(), "dead-run", RecordState.Pending, default);
+        await host.Get<IdempotencyStore>().InsertAsync(RecordKind.Webhook, Route, "dispatch-5:u-1", clock.GetUtcNow(), "dead-run", "dead-run", RecordState.Pending, default);
 
         clock.Advance(TimeSpan.FromSeconds(30));
         var young = await PostAsync(host, "dispatch-5:u-1");
@@ -118,7 +118,7 @@ public sealed class IngressIdempotencyTests(AzuriteFixture azurite)
         await using var host = await StartAsync(queue, prefix, connectionString: queueDown, time: clock);
         using var rejected = new MetricCollector<long>(host.Get<IMeterFactory>(), RelayMetrics.MeterName, "relay.webhooks.rejected");
         // Another run holds a fresh pending record for this key: the ingress asks Braze to retry later.
-        await host.Get<IdempotencyStore>().InsertAsync(RecordKind.Webhook, Route, "dispatch-7:u-1", clock.GetUtcNow(), "other-run", RecordState.Pending, default);
+        await host.Get<IdempotencyStore>().InsertAsync(RecordKind.Webhook, Route, "dispatch-7:u-1", clock.GetUtcNow(), "other-run", "other-run", RecordState.Pending, default);
 
         var inProgress = await PostAsync(host, "dispatch-7:u-1");
         var storageDown = await PostAsync(host, "dispatch-7:u-2");

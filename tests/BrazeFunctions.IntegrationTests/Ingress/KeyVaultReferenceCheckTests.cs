@@ -38,6 +38,20 @@ public sealed class KeyVaultReferenceCheckTests
     }
 
     [Fact]
+    public async Task StartAsync_ServiceRegisteredBeforeTheCheck_NeverStartsWithAnUnresolvedReference()
+    {
+        // The Functions worker registers the hosted service that takes invocations before the app's own services.
+        var worker = new RecordingService();
+        var (host, _) = Build(new() { ["Braze:ApiKey"] = Reference }, services => services.AddSingleton<IHostedService>(worker));
+        using (host)
+        {
+            await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+            Assert.False(worker.Started);
+        }
+    }
+
+    [Fact]
     public async Task StartAsync_ResolvedSettings_Starts()
     {
         var (host, logs) = Build(new() { ["Ingress:SharedSecret"] = "resolved-value", ["Ingress:NextSharedSecret"] = "" });
@@ -50,7 +64,7 @@ public sealed class KeyVaultReferenceCheckTests
         }
     }
 
-    private static (IHost Host, FakeLogCollector Logs) Build(Dictionary<string, string?> settings)
+    private static (IHost Host, FakeLogCollector Logs) Build(Dictionary<string, string?> settings, Action<IServiceCollection>? before = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -59,8 +73,22 @@ public sealed class KeyVaultReferenceCheckTests
         });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddFakeLogging();
+        before?.Invoke(builder.Services);
         builder.Services.AddRelayIngress();
         var host = builder.Build();
         return (host, host.Services.GetFakeLogCollector());
+    }
+
+    private sealed class RecordingService : IHostedService
+    {
+        public bool Started { get; private set; }
+
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            Started = true;
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -134,4 +134,34 @@ public sealed class DeadLetterReplayRulesTests
         Assert.Null(decision.Envelope);
         Assert.Contains("'id' must be a string", decision.Problem, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Decide_RecordsDroppedBeforeAReplayedCopyCouldClaim_IsSkippedUnlessForced()
+    {
+        // Records of the receipt day are kept until 4 days after it; a replayed copy may claim up to 2 days after the replay.
+        var horizon = new ReplayHorizon(from => from + TimeSpan.FromDays(4), TimeSpan.FromDays(2));
+        var entry = new PoisonEntry(PoisonKind.DeadLetter, Envelope, Reason, null);
+
+        var skipped = DeadLetterReplayRules.Decide(entry, new ReplayOptions(), Default, Received.AddDays(3), horizon);
+        var forced = DeadLetterReplayRules.Decide(entry, new ReplayOptions(Force: true), Default, Received.AddDays(3), horizon);
+        var inTime = DeadLetterReplayRules.Decide(entry, new ReplayOptions(), Default, Received.AddDays(1), horizon);
+
+        Assert.Null(skipped.Envelope);
+        Assert.Contains("--force", skipped.Problem, StringComparison.Ordinal);
+        Assert.NotNull(forced.Envelope);
+        Assert.NotNull(inTime.Envelope);
+    }
+
+    [Fact]
+    public void Decide_DeadLetterOfAReplay_NamesItsReplayAsWhereItsRecordsAreAndInheritsNoClaim()
+    {
+        var earlierReplay = Received.AddDays(2);
+        var envelope = Envelope with { ReplayedAt = earlierReplay, ClaimToken = "run-7" };
+
+        var decision = DeadLetterReplayRules.Decide(new PoisonEntry(PoisonKind.DeadLetter, envelope, Reason, null), new ReplayOptions(), Default, Now);
+
+        Assert.Equal(earlierReplay, decision.Envelope!.PriorRecordsAt);
+        Assert.Equal(Now, decision.Envelope.ReplayedAt);
+        Assert.Null(decision.Envelope.ClaimToken);
+    }
 }

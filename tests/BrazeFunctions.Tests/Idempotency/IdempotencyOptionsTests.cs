@@ -1,6 +1,8 @@
 using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Delivery;
 using BrazeFunctions.Core.Idempotency;
+using BrazeFunctions.Core.Pacing;
+using BrazeFunctions.Core.Storage;
 using Microsoft.Extensions.Options;
 
 namespace BrazeFunctions.Tests.Idempotency;
@@ -24,36 +26,26 @@ public sealed class IdempotencyOptionsTests
     }
 
     [Fact]
-    public void Validate_LeaseNotLongerThanHostLeasePlusRequestTimeout_Fails()
+    public void LongestHold_Defaults_AreThreeShortWaitsOneRequestAndTwoStorageWrites()
     {
-        var result = Validator().Validate(null, new IdempotencyOptions { ClaimLease = TimeSpan.FromMinutes(10) });
-
-        Assert.True(result.Failed);
-        Assert.Contains("Idempotency:ClaimLease", result.FailureMessage, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData("dispatch-123:user-9", false)]
-    [InlineData("a/b", true)]
-    [InlineData("a#b?c", true)]
-    [InlineData("tab\there", true)]
-    public void Keys_UnsafeCharacters_AreHashedAndThePartitionIsAHashPrefix(string key, bool hashed)
-    {
-        var (partition, row) = IdempotencyStore.Keys(RecordKind.Delivery, "counter-increment", key);
-
-        Assert.Matches("^[0-9a-f]{2}$", partition);
-        Assert.StartsWith("d|counter-increment|", row, StringComparison.Ordinal);
-        Assert.Equal(hashed, row.Contains("sha256-", StringComparison.Ordinal));
-        Assert.DoesNotContain('/', row);
-        Assert.DoesNotContain('#', row);
+        // 3 x 5 s + 30 s + 2 x (3 tries x 10 s): what a live sender can go without writing its claim.
+        Assert.Equal(TimeSpan.FromSeconds(105), IdempotencyOptionsValidator.LongestHold(new BrazeOptions(), new PacingOptions(), new OutboxOptions()));
     }
 
     [Fact]
-    public void Keys_WebhookAndDeliveryRecords_NeverShareARow()
+    public void Validate_LeaseNotLongerThanTheLongestHold_FailsNamingTheSettings()
     {
-        Assert.NotEqual(IdempotencyStore.Keys(RecordKind.Webhook, "r", "k").RowKey, IdempotencyStore.Keys(RecordKind.Delivery, "r", "k").RowKey);
+        var braze = new BrazeOptions { RequestTimeout = TimeSpan.FromMinutes(5) };
+        var hold = IdempotencyOptionsValidator.LongestHold(braze, new PacingOptions(), new OutboxOptions());
+
+        var result = Validator(braze).Validate(null, new IdempotencyOptions { ClaimLease = hold });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Idempotency:ClaimLease", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Braze:RequestTimeout", result.FailureMessage, StringComparison.Ordinal);
+        Assert.True(Validator(braze).Validate(null, new IdempotencyOptions { ClaimLease = hold + TimeSpan.FromSeconds(1) }).Succeeded);
     }
 
-    private static IdempotencyOptionsValidator Validator() =>
-        new(Options.Create(new DeliveryRetryOptions()), Options.Create(new BrazeOptions()));
+    private static IdempotencyOptionsValidator Validator(BrazeOptions? braze = null) =>
+        new(Options.Create(new DeliveryRetryOptions()), Options.Create(braze ?? new BrazeOptions()), Options.Create(new PacingOptions()), Options.Create(new OutboxOptions()));
 }

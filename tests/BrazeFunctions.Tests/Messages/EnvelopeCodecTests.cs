@@ -56,15 +56,56 @@ public sealed class EnvelopeCodecTests
     }
 
     [Fact]
-    public void Serialize_LargestBodyWithLongestKeyOfLessThan_FitsAQueueMessage()
+    public void Serialize_EnvelopeAtTheInlineLimitWithEveryLaterField_StillFitsAQueueMessageAsADeadLetter()
     {
-        var payload = "{\"a\":\"" + new string('x', IngressOptions.MaxBodyBytesLimit - 8) + "\"}";
-        Assert.Equal(IngressOptions.MaxBodyBytesLimit, Encoding.UTF8.GetByteCount(payload));
-        var envelope = Sample with { PayloadJson = payload, IdempotencyKey = new string('<', WebhookRequestValidator.MaxIdempotencyKeyLength) };
+        // The longest body the ingress keeps inline behind a 200-character key of characters JSON escapes at length.
+        var envelope = Sample with { IdempotencyKey = new string('\u0001', WebhookRequestValidator.MaxIdempotencyKeyLength), Attempt = 0 };
+        var padding = QueueMessageLimits.MaxBytesBeforeBase64 - EnvelopeHeadroom.Bytes - EnvelopeCodec.Serialize(envelope with { PayloadJson = "{\"a\":\"\"}" }).Length;
+        var atLimit = envelope with { PayloadJson = "{\"a\":\"" + new string('x', padding) + "\"}" };
+        Assert.True(WebhookIngress.FitsInline(EnvelopeCodec.Serialize(atLimit).Length));
+        Assert.False(WebhookIngress.FitsInline(EnvelopeCodec.Serialize(atLimit with { PayloadJson = "{\"a\":\"x" + new string('x', padding) + "\"}" }).Length));
 
-        var bytes = EnvelopeCodec.Serialize(envelope);
+        // Every field a later copy may carry, at its longest, and the dead-letter wrapper with a shortened reason.
+        var grown = atLimit with
+        {
+            Attempt = int.MaxValue, ReplayedAt = DateTimeOffset.MaxValue, PriorRecordsAt = DateTimeOffset.MaxValue, OverrideClaim = true, SendAlone = true,
+            ClaimToken = Guid.NewGuid().ToString("N"),
+        };
+        var reason = new DeadLetterReason(DeadLetterCodes.AmbiguousOutcome, 504, null, new string('<', 200) + "...", "/campaigns/trigger/send", new string('r', 64),
+            Sample.Id, int.MaxValue, DateTimeOffset.MaxValue, DateTimeOffset.MaxValue, Sample.CorrelationId) { Workspace = new string('w', 24) };
 
-        Assert.True(bytes.Length <= QueueMessageLimits.MaxBytesBeforeBase64, $"{bytes.Length} bytes");
+        Assert.True(EnvelopeCodec.Serialize(grown).Length <= QueueMessageLimits.MaxBytesBeforeBase64);
+        Assert.True(DeadLetterCodec.Serialize(reason, grown, null).Length <= QueueMessageLimits.MaxBytesBeforeBase64);
+    }
+
+    [Fact]
+    public void Serialize_PayloadKeptInABlob_WritesTheBlobNameInsteadOfThePayload()
+    {
+        var kept = Sample with { PayloadBlob = Sample.Id };
+
+        var text = Encoding.UTF8.GetString(EnvelopeCodec.Serialize(kept));
+        var copy = EnvelopeCodec.Deserialize(text);
+
+        Assert.DoesNotContain("\"payload\"", text, StringComparison.Ordinal);
+        Assert.Contains("\"payloadBlob\":\"" + Sample.Id + "\"", text, StringComparison.Ordinal);
+        Assert.Equal(Sample.Id, copy.PayloadBlob);
+        Assert.Equal(string.Empty, copy.PayloadJson);
+    }
+
+    [Fact]
+    public void Deserialize_EmptyPayloadBlob_ThrowsNamingIt()
+    {
+        var ex = Assert.Throws<EnvelopeFormatException>(() => EnvelopeCodec.Deserialize("{\"v\":1,\"id\":\"a\",\"route\":\"r\",\"receivedAt\":\"2026-11-29T09:30:00Z\",\"payloadBlob\":\"\"}"));
+
+        Assert.Contains("'payloadBlob'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SerializeThenDeserialize_ClaimTokenAndPriorRecords_RoundTrip()
+    {
+        var copy = Sample with { ClaimToken = "0192f3c4a1b27c3d8e9f0a1b2c3d4e5f", PriorRecordsAt = Sample.ReceivedAt.AddDays(-2) };
+
+        Assert.Equal(copy, EnvelopeCodec.Deserialize(new BinaryData(EnvelopeCodec.Serialize(copy))));
     }
 
     [Theory]

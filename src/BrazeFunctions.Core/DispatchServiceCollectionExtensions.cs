@@ -43,10 +43,12 @@ public static class DispatchServiceCollectionExtensions
         services.TryAddSingleton<SharedPacingStore>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRelayHealthCheck, SharedPacingStore>(sp => sp.GetRequiredService<SharedPacingStore>()));
         services.TryAddSingleton<CredentialGate>();
+        services.TryAddSingleton<PaceJitter>();
         services.TryAddSingleton<RateLimitPacer>();
         services.TryAddSingleton<DeliveryClaims>();
         services.TryAddSingleton<UsersTrackCaps>();
         services.TryAddSingleton<MergeRules>();
+        services.TryAddSingleton<BatchConclusion>();
         services.TryAddSingleton<BatchSender>();
         services.TryAddSingleton<DeliveryBatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryBatcher>());

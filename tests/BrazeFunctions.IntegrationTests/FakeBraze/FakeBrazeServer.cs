@@ -21,13 +21,17 @@ internal sealed record FakeRequest(
     bool Dropped,
     bool InsideAnnouncedWindow,
     long? ClientSequence = null,
-    long? WindowAnnouncedBy = null);
+    long? WindowAnnouncedBy = null,
+    string Bucket = "users-track");
 
 /// <summary>A scripted answer, used (in order) before the fake's normal behaviour.</summary>
 internal abstract record FakeAnswer
 {
-    /// <summary>Answer with this status and body; a 429 closes the family until <paramref name="Reset"/>.</summary>
-    public sealed record Status(int Code, string Body = "{\"message\":\"scripted\"}", DateTimeOffset? Reset = null, string? RetryAfter = null) : FakeAnswer;
+    /// <summary>
+    /// Answer with this status and body; a 429 closes the bucket until <paramref name="Reset"/>. <paramref name="Headers"/>,
+    /// when given, are sent as they are instead of the <c>X-RateLimit-*</c> trio (hostile or missing values).
+    /// </summary>
+    public sealed record Status(int Code, string Body = "{\"message\":\"scripted\"}", DateTimeOffset? Reset = null, string? RetryAfter = null, IReadOnlyDictionary<string, string>? Headers = null) : FakeAnswer;
 
     /// <summary>Wait (real time) before answering normally: long enough to trip the client's timeout.</summary>
     public sealed record Delay(TimeSpan Wait) : FakeAnswer;
@@ -44,9 +48,10 @@ internal abstract record FakeAnswer
 
 /// <summary>
 /// A local Kestrel server that behaves like Braze's REST API where the relay depends on it: bearer auth (401), the
-/// allow-listed paths (404 otherwise), fixed-window rate limits with <c>X-RateLimit-*</c> headers on every answer (429 when
-/// spent), body validation (400 with a Braze-like <c>{"message": ...}</c>, partial <c>errors</c> on 201) and scripted
-/// answers. It records every request with its arrival time on the given <see cref="TimeProvider"/>.
+/// allow-listed paths (404 otherwise), fixed-window rate limits per Braze bucket with lower-case <c>x-ratelimit-*</c>
+/// headers on every answer (429 when spent; the reset as epoch seconds or, per bucket, seconds remaining; optionally a
+/// retry header and no Date), body validation (400 with a Braze-like <c>{"message": ...}</c>, partial <c>errors</c> on 201)
+/// and scripted answers. It records every request with its arrival time on the given <see cref="TimeProvider"/>.
 /// </summary>
 internal sealed class FakeBrazeServer : IAsyncDisposable
 {
@@ -56,7 +61,7 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
     private readonly ConcurrentQueue<FakeAnswer> _script = new();
     private readonly ConcurrentQueue<FakeRequest> _requests = new();
     private readonly object _gate = new();
-    private readonly Dictionary<(string Family, long Window), int> _counts = [];
+    private readonly Dictionary<(string Bucket, long Window), int> _counts = [];
     private readonly Dictionary<string, (DateTimeOffset AnsweredAt, DateTimeOffset Until, long? By)> _announced = new(StringComparer.Ordinal);
     private int _sequence;
 
@@ -77,11 +82,26 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
     /// <summary>Length of the /users/track window in whole seconds (windows are aligned on the epoch).</summary>
     public int UsersTrackWindowSeconds { get; set; } = 3;
 
-    /// <summary>Requests per hour shared by the other endpoints.</summary>
+    /// <summary>Requests per hour of each other bucket, unless <see cref="Buckets"/> sets it.</summary>
     public int SharedLimit { get; set; } = 250_000;
+
+    /// <summary>Windows per bucket (users-track, identity, messaging, broadcast, subscription, other): requests per window and its length in whole seconds, aligned on the epoch.</summary>
+    public ConcurrentDictionary<string, (int Limit, int WindowSeconds)> Buckets { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Buckets whose reset is sent as seconds remaining from the answer's Date (Braze's MAU pages) instead of epoch seconds.</summary>
+    public ConcurrentDictionary<string, bool> ResetAsSecondsRemaining { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The header a 429 names its wait in (<c>x-ratelimit-retry-after</c>, <c>x-ratelimit-retryafter</c>, <c>retry-after</c>); none when null.</summary>
+    public string? RetryAfterHeader { get; set; }
+
+    /// <summary>Answer without a Date header.</summary>
+    public bool OmitDate { get; set; }
 
     /// <summary>Objects allowed in one /users/track request; more gets 400 "Max Input Length Exceeded", as Braze answers.</summary>
     public int UsersTrackObjectCap { get; set; } = 75;
+
+    /// <summary>Legacy contracts: the cap applies to each of attributes, events and purchases on its own.</summary>
+    public bool UsersTrackPerArray { get; set; }
 
     /// <summary>Integer attributes as Braze holds them after <c>{"inc": n}</c> updates and plain sets, by "external_id/attribute".</summary>
     public ConcurrentDictionary<string, long> Counters { get; } = new(StringComparer.Ordinal);
@@ -141,13 +161,13 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
         }
 
         var authorized = string.Equals(context.Request.Headers.Authorization.ToString(), "Bearer " + ApiKey, StringComparison.Ordinal);
-        var family = path == "/users/track" ? "users-track" : "rest-shared";
+        var bucket = BucketOf(path, body);
         long? clientSequence = long.TryParse(context.Request.Headers[ClientSequenceHeader].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var cs) ? cs : null;
         bool inside;
         long? announcedBy = null;
         lock (_gate)
         {
-            inside = _announced.TryGetValue(family, out var window) && arrived > window.AnsweredAt && arrived < window.Until;
+            inside = _announced.TryGetValue(bucket, out var window) && arrived > window.AnsweredAt && arrived < window.Until;
             if (inside)
             {
                 announcedBy = window.By;
@@ -155,7 +175,7 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
         }
 
         void Record(int status, bool dropped = false) =>
-            _requests.Enqueue(new FakeRequest(sequence, path, arrived, authorized, body, status, dropped, inside, clientSequence, announcedBy));
+            _requests.Enqueue(new FakeRequest(sequence, path, arrived, authorized, body, status, dropped, inside, clientSequence, announcedBy, bucket));
 
         var scripted = _script.TryDequeue(out var next) ? next : Rule?.Invoke(sequence, body);
         if (scripted is not null)
@@ -173,8 +193,8 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
                     return;
                 case FakeAnswer.ApplyThenStatus applied:
                     Apply(path, body);
-                    var (appliedLimit, appliedRemaining, appliedReset) = Count(family, arrived);
-                    await AnswerAsync(context, applied.Code, "{\"message\":\"scripted after applying\"}", appliedLimit, appliedRemaining, appliedReset, null);
+                    var (appliedLimit, appliedRemaining, appliedReset) = Count(bucket, arrived);
+                    await AnswerAsync(context, bucket, applied.Code, "{\"message\":\"scripted after applying\"}", appliedLimit, appliedRemaining, appliedReset, null);
                     Record(applied.Code);
                     return;
                 case FakeAnswer.Delay delay:
@@ -190,27 +210,27 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
 
                     break;
                 case FakeAnswer.Status status:
-                    var (limit, _, reset) = Count(family, arrived);
+                    var (limit, _, reset) = Count(bucket, arrived);
                     if (status.Code == 429)
                     {
                         var until = status.Reset ?? reset;
-                        Announce(family, arrived, until, clientSequence);
+                        Announce(bucket, arrived, until, clientSequence);
                         reset = until;
                     }
 
-                    await AnswerAsync(context, status.Code, status.Body, limit, status.Code == 429 ? 0 : limit, reset, status.RetryAfter);
+                    await AnswerAsync(context, bucket, status.Code, status.Body, limit, status.Code == 429 ? 0 : limit, reset, status.RetryAfter, status.Headers);
                     Record(status.Code);
                     return;
             }
         }
 
-        var (code, answer, headers) = Evaluate(path, authorized, body, family, arrived, clientSequence);
+        var (code, answer, headers) = Evaluate(path, authorized, body, bucket, arrived, clientSequence);
         if (code is >= 200 and < 300)
         {
             Apply(path, body);
         }
 
-        await AnswerAsync(context, code, answer, headers.Limit, headers.Remaining, headers.Reset, null);
+        await AnswerAsync(context, bucket, code, answer, headers.Limit, headers.Remaining, headers.Reset, null);
         Record(code);
     }
 
@@ -269,9 +289,9 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
         }
     }
 
-    private (int Code, string Body, (int Limit, int Remaining, DateTimeOffset Reset) Headers) Evaluate(string path, bool authorized, string body, string family, DateTimeOffset arrived, long? clientSequence)
+    private (int Code, string Body, (int Limit, int Remaining, DateTimeOffset Reset) Headers) Evaluate(string path, bool authorized, string body, string bucket, DateTimeOffset arrived, long? clientSequence)
     {
-        var (limit, remaining, reset) = Count(family, arrived);
+        var (limit, remaining, reset) = Count(bucket, arrived);
         if (!authorized)
         {
             return (401, "{\"message\":\"Invalid API key\"}", (limit, remaining, reset));
@@ -284,7 +304,7 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
 
         lock (_gate)
         {
-            if (_announced.TryGetValue(family, out var closed) && arrived < closed.Until)
+            if (_announced.TryGetValue(bucket, out var closed) && arrived < closed.Until)
             {
                 return (429, "{\"message\":\"Rate limit exceeded\"}", (limit, 0, closed.Until));
             }
@@ -292,7 +312,7 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
 
         if (remaining < 0)
         {
-            Announce(family, arrived, reset, clientSequence);
+            Announce(bucket, arrived, reset, clientSequence);
             return (429, "{\"message\":\"Rate limit exceeded\"}", (limit, 0, reset));
         }
 
@@ -313,14 +333,14 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
 
         return path switch
         {
-            "/users/track" => UsersTrack(request, (limit, remaining, reset), UsersTrackObjectCap),
+            "/users/track" => UsersTrack(request, (limit, remaining, reset), UsersTrackObjectCap, UsersTrackPerArray),
             "/canvas/trigger/send" when request["canvas_id"] is not JsonValue => (400, "{\"message\":\"Invalid 'canvas_id'\"}", (limit, remaining, reset)),
             "/campaigns/trigger/send" when request["campaign_id"] is not JsonValue => (400, "{\"message\":\"Invalid 'campaign_id'\"}", (limit, remaining, reset)),
             _ => (201, "{\"dispatch_id\":\"" + Guid.NewGuid().ToString("N") + "\",\"message\":\"success\"}", (limit, remaining, reset)),
         };
     }
 
-    private static (int, string, (int, int, DateTimeOffset)) UsersTrack(JsonObject request, (int, int, DateTimeOffset) headers, int objectCap)
+    private static (int, string, (int, int, DateTimeOffset)) UsersTrack(JsonObject request, (int, int, DateTimeOffset) headers, int objectCap, bool perArray)
     {
         var errors = new JsonArray();
         var processed = new Dictionary<string, int>();
@@ -352,7 +372,7 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
             return (400, "{\"message\":\"Missing 'attributes', 'events' or 'purchases'\"}", headers);
         }
 
-        if (total > objectCap)
+        if (perArray ? new[] { "attributes", "events", "purchases" }.Any(a => (request[a] as JsonArray)?.Count > objectCap) : total > objectCap)
         {
             return (400, "{\"message\":\"Max Input Length Exceeded\"}", headers);
         }
@@ -377,44 +397,78 @@ internal sealed class FakeBrazeServer : IAsyncDisposable
         return (201, answer.ToJsonString(), headers);
     }
 
-    private (int Limit, int Remaining, DateTimeOffset Reset) Count(string family, DateTimeOffset arrived)
+    /// <summary>Braze's bucket of a request, read from its docs independently of the relay's own table.</summary>
+    private static string BucketOf(string path, string body) => path switch
     {
-        var seconds = family == "users-track" ? UsersTrackWindowSeconds : 3600;
-        var limit = family == "users-track" ? UsersTrackLimit : SharedLimit;
+        "/users/track" => "users-track",
+        "/users/identify" or "/users/alias/new" or "/users/alias/update" or "/users/merge" or "/users/delete" => "identity",
+        "/subscription/status/set" or "/v2/subscription/status/set" => "subscription",
+        "/messages/send" or "/canvas/trigger/send" or "/campaigns/trigger/send" =>
+            body.Contains("\"recipients\"", StringComparison.Ordinal) || body.Contains("\"external_user_ids\"", StringComparison.Ordinal) || body.Contains("\"user_aliases\"", StringComparison.Ordinal)
+                ? "messaging" : "broadcast",
+        _ => "other",
+    };
+
+    private (int Limit, int Remaining, DateTimeOffset Reset) Count(string bucket, DateTimeOffset arrived)
+    {
+        var (limit, seconds) = Buckets.TryGetValue(bucket, out var configured) ? configured
+            : bucket == "users-track" ? (UsersTrackLimit, UsersTrackWindowSeconds) : (SharedLimit, 3600);
         var window = arrived.ToUnixTimeSeconds() / seconds;
         lock (_gate)
         {
-            _counts[(family, window)] = _counts.GetValueOrDefault((family, window)) + 1;
-            return (limit, limit - _counts[(family, window)], DateTimeOffset.FromUnixTimeSeconds((window + 1) * seconds));
+            _counts[(bucket, window)] = _counts.GetValueOrDefault((bucket, window)) + 1;
+            return (limit, limit - _counts[(bucket, window)], DateTimeOffset.FromUnixTimeSeconds((window + 1) * seconds));
         }
     }
 
-    private void Announce(string family, DateTimeOffset answeredAt, DateTimeOffset until, long? by)
+    private void Announce(string bucket, DateTimeOffset answeredAt, DateTimeOffset until, long? by)
     {
         lock (_gate)
         {
             // A window is announced by its first 429; later 429s inside it do not move its start.
-            if (!_announced.TryGetValue(family, out var current) || current.Until <= answeredAt)
+            if (!_announced.TryGetValue(bucket, out var current) || current.Until <= answeredAt)
             {
-                _announced[family] = (answeredAt, until, by);
+                _announced[bucket] = (answeredAt, until, by);
             }
             else if (current.Until < until)
             {
-                _announced[family] = (current.AnsweredAt, until, current.By);
+                _announced[bucket] = (current.AnsweredAt, until, current.By);
             }
         }
     }
 
-    private async Task AnswerAsync(HttpContext context, int code, string body, int limit, int remaining, DateTimeOffset reset, string? retryAfter)
+    private async Task AnswerAsync(HttpContext context, string bucket, int code, string body, int limit, int remaining, DateTimeOffset reset, string? retryAfter, IReadOnlyDictionary<string, string>? raw = null)
     {
         context.Response.StatusCode = code;
-        // Braze's clock is the fake's clock, so the Date header comes from it too (whole seconds, as HTTP dates are).
-        context.Response.Headers.Date = _time.GetUtcNow().ToString("r", CultureInfo.InvariantCulture);
+        // Braze's clock is the fake's clock, so the Date header comes from it too (whole seconds, as HTTP dates are);
+        // seconds remaining count from that same Date, so that Date + remaining is the reset.
+        var date = DateTimeOffset.FromUnixTimeSeconds(_time.GetUtcNow().ToUnixTimeSeconds());
+        if (!OmitDate)
+        {
+            context.Response.Headers.Date = date.ToString("r", CultureInfo.InvariantCulture);
+        }
+
         context.Response.ContentType = "application/json";
-        // Lower-case names, as Braze sends them over HTTP/2.
-        context.Response.Headers["x-ratelimit-limit"] = limit.ToString(CultureInfo.InvariantCulture);
-        context.Response.Headers["x-ratelimit-remaining"] = Math.Max(0, remaining).ToString(CultureInfo.InvariantCulture);
-        context.Response.Headers["x-ratelimit-reset"] = reset.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        if (raw is not null)
+        {
+            foreach (var (name, value) in raw)
+            {
+                context.Response.Headers[name] = value;
+            }
+        }
+        else
+        {
+            // Lower-case names, as Braze sends them over HTTP/2.
+            var resetValue = ResetAsSecondsRemaining.ContainsKey(bucket) ? Math.Max(0, reset.ToUnixTimeSeconds() - date.ToUnixTimeSeconds()) : reset.ToUnixTimeSeconds();
+            context.Response.Headers["x-ratelimit-limit"] = limit.ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers["x-ratelimit-remaining"] = Math.Max(0, remaining).ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers["x-ratelimit-reset"] = resetValue.ToString(CultureInfo.InvariantCulture);
+            if (code == 429 && retryAfter is null && RetryAfterHeader is { } header)
+            {
+                context.Response.Headers[header] = Math.Max(0, (long)Math.Ceiling((reset - _time.GetUtcNow()).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            }
+        }
+
         if (retryAfter is not null)
         {
             context.Response.Headers.RetryAfter = retryAfter;

@@ -17,15 +17,18 @@ internal sealed class BudgetLines(RateLimitPacer pacer, TimeProvider time, ILogg
     private readonly object _gate = new();
     private readonly Dictionary<PaceKey, TurnLine> _lines = [];
 
-    /// <summary>Joins <paramref name="request"/>'s line: the turn to wait for, or the refused lease it leaves with at once.</summary>
-    public (TaskCompletionSource? Turn, PaceLease? LeftAtOnce) Join(PaceRequest request, int messages)
+    /// <summary>
+    /// Joins <paramref name="request"/>'s line: the turn to wait for, or the refused lease it leaves with at once.
+    /// <paramref name="weight"/> is the batch's share of a full request, which the pacer books if it leaves.
+    /// </summary>
+    public (TaskCompletionSource? Turn, PaceLease? LeftAtOnce) Join(PaceRequest request, int messages, double weight)
     {
         ArgumentNullException.ThrowIfNull(request);
         lock (_gate)
         {
             var line = LineOf(request.Key);
             var ahead = line.Ahead;
-            if (pacer.JoinLine(request, ahead) is { } leaves)
+            if (pacer.JoinLine(request, ahead, weight) is { } leaves)
             {
                 Log.LeftTheLine(logger, request.Key.Workspace, request.Endpoint, messages, ahead, leaves.RetryAfter.TotalMilliseconds);
                 return (null, leaves);
@@ -35,9 +38,13 @@ internal sealed class BudgetLines(RateLimitPacer pacer, TimeProvider time, ILogg
         }
     }
 
-    /// <summary>Waits for the turn (at most the pacer's short wait, counted on into the pacer's own wait), then asks the pacer.</summary>
-    public async Task<PaceLease> AcquireInTurnAsync(PaceRequest request, TaskCompletionSource turn, CancellationToken stopWaiting)
+    /// <summary>
+    /// Waits for the turn (at most the pacer's short wait, counted on into the pacer's own wait), then asks the pacer;
+    /// <paramref name="weight"/> gives the batch's share of a full request when it leaves instead.
+    /// </summary>
+    public async Task<PaceLease> AcquireInTurnAsync(PaceRequest request, TaskCompletionSource turn, Func<double> weight, CancellationToken stopWaiting)
     {
+        ArgumentNullException.ThrowIfNull(weight);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(turn);
         var started = time.GetTimestamp();
@@ -53,7 +60,7 @@ internal sealed class BudgetLines(RateLimitPacer pacer, TimeProvider time, ILogg
                 throw;
             }
 
-            return pacer.LeaveLine(request, ahead, time.GetElapsedTime(started));
+            return pacer.LeaveLine(request, ahead, time.GetElapsedTime(started), weight());
         }
 
         try

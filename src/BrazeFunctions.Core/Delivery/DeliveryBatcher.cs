@@ -177,7 +177,7 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
     {
         batch.Sending = true;
         var request = BatchSender.PaceRequestOf(batch.First);
-        var (turn, leftAtOnce) = reason == "shutdown" ? (null, null) : _lines.Join(request, batch.Items.Count);
+        var (turn, leftAtOnce) = reason == "shutdown" ? (null, null) : _lines.Join(request, batch.Items.Count, batch.RequestShare(_rules));
         var task = Task.Run(() => SendAsync(batch, reason, request, leftAtOnce, turn));
         _running.Add(task);
         _ = task.ContinueWith(t => { lock (_gate) { _running.Remove(t); } }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -189,7 +189,7 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
         List<DeliveryItem> items = [];
         try
         {
-            var lease = leftAtOnce ?? await AcquireAsync(request, shuttingDown, turn).ConfigureAwait(false);
+            var lease = leftAtOnce ?? await AcquireAsync(batch, request, shuttingDown, turn).ConfigureAwait(false);
             items = TakeItems(batch);
             if (lease is null || !lease.IsAcquired)
             {
@@ -226,13 +226,21 @@ internal sealed class DeliveryBatcher : IHostedService, IDisposable
     }
 
     /// <summary>The batch's lease: a shutdown flush takes budget that is free right now and never waits; others wait their turn. Null when told to stop.</summary>
-    private async Task<PaceLease?> AcquireAsync(PaceRequest request, bool shuttingDown, TaskCompletionSource? turn)
+    private async Task<PaceLease?> AcquireAsync(PendingBatch batch, PaceRequest request, bool shuttingDown, TaskCompletionSource? turn)
     {
+        double Weight()
+        {
+            lock (_gate)
+            {
+                return batch.RequestShare(_rules);
+            }
+        }
+
         try
         {
             return shuttingDown
                 ? await _pacer.AcquireAsync(request, CancellationToken.None, maxWait: TimeSpan.Zero).ConfigureAwait(false)
-                : await _lines.AcquireInTurnAsync(request, turn!, _stopWaiting.Token).ConfigureAwait(false);
+                : await _lines.AcquireInTurnAsync(request, turn!, Weight, _stopWaiting.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

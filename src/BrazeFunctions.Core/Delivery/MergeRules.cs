@@ -47,6 +47,23 @@ internal sealed class MergeRules(IOptions<CoalescingOptions> options, UsersTrack
         return objectsFull || load.Bytes >= options.Value.MaxRequestBytes;
     }
 
+    /// <summary>
+    /// How much of one full request a group carrying <paramref name="load"/> takes: its objects over the cap (three caps
+    /// per array), 1 for a request that travels alone. The pacer books that much of a slot for a batch that leaves its line.
+    /// </summary>
+    public double RequestShare(MergeLoad load, DeliveryItem first)
+    {
+        ArgumentNullException.ThrowIfNull(load);
+        ArgumentNullException.ThrowIfNull(first);
+        if (first.Shape.Kind == MergeKind.None)
+        {
+            return 1;
+        }
+
+        var capacity = PerArray(first) ? MergeLoad.TrackArrays.Count * caps.For(first.Workspace.Name) : ObjectCap(first);
+        return Math.Clamp((double)load.Objects / Math.Max(1, capacity), 0.01, 1);
+    }
+
     /// <summary>Legacy contracts count the cap per array of a <c>/users/track</c> request (75 each, 225 per call).</summary>
     private static bool PerArray(DeliveryItem item) => item.Shape.Kind == MergeKind.UsersTrack && item.Workspace.CapShape == UsersTrackCapShape.PerArray;
 

@@ -36,6 +36,13 @@ internal sealed class PendingBatch(MergeGroup group, DeliveryItem first)
         return rules.IsFull(_load, First);
     }
 
+    /// <summary>How much of one full request this batch takes (its objects over the cap; 1 sent alone).</summary>
+    public double RequestShare(MergeRules rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        return rules.RequestShare(_load, First);
+    }
+
     private static MergeLoad Loaded(DeliveryItem item)
     {
         var load = new MergeLoad();

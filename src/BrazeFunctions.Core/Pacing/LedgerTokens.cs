@@ -27,6 +27,41 @@ internal sealed class LedgerTokens
 
     public long UnledgeredWindow => _unledgeredWindow;
 
+    /// <summary>
+    /// What a claim's end means here: what was written is counted, what was granted in the current window becomes tokens,
+    /// a lost race asks again after the backoff, a spent window waits for the next, and a window whose released share the
+    /// fleet used asks again at the next slot. Returns this instance's share of the window's grants when it changed.
+    /// </summary>
+    public double? Ended(LedgerClaim claim, LedgerClaimResult result, DateTimeOffset now, TimeSpan contentionBackoff, long currentWindow)
+    {
+        ClaimInProgress = false;
+        if (result.Status == LedgerClaimStatus.Written)
+        {
+            Counted(claim.Window, claim.AlreadySpent);
+        }
+
+        if (result.Granted > 0 && claim.Window == currentWindow)
+        {
+            Add(claim.Window, result.Granted);
+            return Math.Clamp(ClaimedIn(claim.Window) / (double)Math.Max(result.FleetGranted, result.Granted), 0.05, 1);
+        }
+
+        if (result.Status == LedgerClaimStatus.Contended)
+        {
+            BusyUntil = now + contentionBackoff;
+        }
+        else if (result.Status != LedgerClaimStatus.Failed && claim.CapIsTheWindow)
+        {
+            SpentWindow = claim.Window;
+        }
+        else if (result.Status != LedgerClaimStatus.Failed)
+        {
+            BusyUntil = claim.NextSlot;
+        }
+
+        return null;
+    }
+
     public int Tokens(long window) => _tokensWindow == window ? _tokens : 0;
 
     public bool TryTake(long window)

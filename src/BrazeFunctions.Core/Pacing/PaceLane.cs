@@ -32,6 +32,14 @@ internal sealed class PaceLane(BrazeClock clock)
         }
     }
 
+    public TimeSpan ForecastLeaving(DateTimeOffset now, int ahead, double share, double weight)
+    {
+        lock (_gate)
+        {
+            return _model.ForecastLeaving(now, ahead, clock, share, weight);
+        }
+    }
+
     public void Close(DateTimeOffset until, PaceReason reason, bool probeFirst)
     {
         lock (_gate)

@@ -88,26 +88,21 @@ internal sealed class RateLimitPacer(
     /// A request about to join its bucket's line behind <paramref name="ahead"/> others: null when the forecast says it
     /// can go within <see cref="ShortWait"/> (it waits in line); otherwise it leaves at once, with a lease that was not
     /// acquired and the forecast as its deferral delay, instead of first waiting out <see cref="ShortWait"/>.
+    /// <paramref name="weight"/> is how much of one request it takes (see <see cref="LeaveLine"/>).
     /// </summary>
-    public PaceLease? JoinLine(PaceRequest request, int ahead)
+    public PaceLease? JoinLine(PaceRequest request, int ahead, double weight = 1)
     {
         var forecast = Forecast(request, ahead);
-        if (forecast.WithinShortWait)
-        {
-            return null;
-        }
-
-        metrics.PacingWait(request.Key.Workspace, request.Key.BucketName, "deferred", TimeSpan.Zero);
-        return PaceLease.Refused(request, forecast.RetryAfter, forecast.Reason);
+        return forecast.WithinShortWait ? null : Leave(request, ahead, weight, TimeSpan.Zero, forecast.Reason);
     }
 
-    /// <summary>A request that waited <paramref name="waited"/> in line and is still <paramref name="ahead"/> places from the front leaves with the forecast for its place.</summary>
-    public PaceLease LeaveLine(PaceRequest request, int ahead, TimeSpan waited)
-    {
-        var forecast = Forecast(request, ahead);
-        metrics.PacingWait(request.Key.Workspace, request.Key.BucketName, "deferred", waited);
-        return PaceLease.Refused(request, forecast.RetryAfter, forecast.Reason);
-    }
+    /// <summary>
+    /// A request that waited <paramref name="waited"/> in line and is still <paramref name="ahead"/> places from the front
+    /// leaves with the forecast for its place. Leavers are told to come back after the slots already promised to those
+    /// that left before them, each booking <paramref name="weight"/> of a slot (its share of a full request).
+    /// </summary>
+    public PaceLease LeaveLine(PaceRequest request, int ahead, TimeSpan waited, double weight = 1) =>
+        Leave(request, ahead, weight, waited, Forecast(request, ahead).Reason);
 
     /// <summary>Learns from Braze's answer to a request sent with <paramref name="lease"/>; says how long its budget is now closed, and whether to wait in place.</summary>
     internal async Task<PaceVerdict> CompleteAsync(PaceLease lease, BrazeResponse response, CancellationToken cancellationToken)
@@ -202,8 +197,9 @@ internal sealed class RateLimitPacer(
         var left = attempt.Left;
         if ((wait is { } known && known > left) || left <= TimeSpan.Zero)
         {
-            // Known to be longer than the caller may wait: say so now, with when the budget can send it.
-            var forecast = lane.Forecast(now, 0, ShareOf(request.Workspace));
+            // Known to be longer than the caller may wait: say so now, with when the budget can send it (after the
+            // slots promised to requests that left before this one).
+            var forecast = lane.ForecastLeaving(now, 0, ShareOf(request.Workspace), weight: 1);
             return Refuse(request, step.Reason, wait is { } w && w > forecast ? w : forecast, attempt);
         }
 
@@ -261,6 +257,15 @@ internal sealed class RateLimitPacer(
         }
 
         return PaceLease.Acquired(this, request, grant, attempt.Probe);
+    }
+
+    private PaceLease Leave(PaceRequest request, int ahead, double weight, TimeSpan waited, PaceReason reason)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var wait = LaneOf(request.Key).ForecastLeaving(time.GetUtcNow(), ahead, ShareOf(request.Workspace), weight);
+        var paused = credentials.PausedFor(request.Workspace, request.Endpoint);
+        metrics.PacingWait(request.Key.Workspace, request.Key.BucketName, "deferred", waited);
+        return PaceLease.Refused(request, jitter.Defer(paused > wait ? paused : wait), reason);
     }
 
     private PaceLease Refuse(PaceRequest request, PaceReason reason, TimeSpan wait, PaceAttempt attempt)

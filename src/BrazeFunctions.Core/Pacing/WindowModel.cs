@@ -23,6 +23,7 @@ internal sealed class WindowModel
 
     private readonly LearnedWindow _window = new();
     private readonly LedgerTokens _ledger = new();
+    private readonly DeferralBook _book = new();
     private long _sentWindow;
     private long _sent;
     private double _phase;
@@ -87,29 +88,9 @@ internal sealed class WindowModel
     /// <summary>A claim on the ledger ended; <paramref name="contentionBackoff"/> is when to ask again if other instances won every write.</summary>
     public void ClaimEnded(LedgerClaim claim, LedgerClaimResult result, DateTimeOffset now, TimeSpan contentionBackoff)
     {
-        _ledger.ClaimInProgress = false;
-        if (result.Status == LedgerClaimStatus.Written)
+        if (_ledger.Ended(claim, result, now, contentionBackoff, _window.Id) is { } share)
         {
-            _ledger.Counted(claim.Window, claim.AlreadySpent);
-        }
-
-        if (result.Granted > 0 && claim.Window == _window.Id)
-        {
-            _ledger.Add(claim.Window, result.Granted);
-            OwnShare = Math.Clamp(_ledger.ClaimedIn(claim.Window) / (double)Math.Max(result.FleetGranted, result.Granted), 0.05, 1);
-        }
-        else if (result.Status == LedgerClaimStatus.Contended)
-        {
-            _ledger.BusyUntil = now + contentionBackoff;
-        }
-        else if (result.Status != LedgerClaimStatus.Failed && claim.CapIsTheWindow)
-        {
-            _ledger.SpentWindow = claim.Window;
-        }
-        else if (result.Status != LedgerClaimStatus.Failed)
-        {
-            // The fleet used what is released so far: ask again when the next share is.
-            _ledger.BusyUntil = claim.NextSlot;
+            OwnShare = share;
         }
     }
 
@@ -220,6 +201,14 @@ internal sealed class WindowModel
             ? start + (step * position)
             : opens + (length * ((position - left) / ownBudget)) + (step * ((position - left) % ownBudget));
         return at > now ? at - now : TimeSpan.Zero;
+    }
+
+    /// <summary>The forecast for a request that leaves instead of waiting, after the slots promised to those that left before it; books its own <paramref name="weight"/> of a slot.</summary>
+    public TimeSpan ForecastLeaving(DateTimeOffset now, int position, BrazeClock clock, double share, double weight)
+    {
+        var ownBudget = _window.Limit is { } limit ? Math.Max(1, (long)Math.Floor(Usable(limit, share) * OwnShare)) : 1;
+        var slot = _window.LengthSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) / ownBudget : UnknownPace;
+        return _book.Book(now + Forecast(now, position, clock, share), slot, weight) - now;
     }
 
     private PaceStep DecideInWindow(DateTimeOffset now, BrazeClock clock, PacePolicy policy, long limit)

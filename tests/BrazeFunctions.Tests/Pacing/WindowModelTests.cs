@@ -196,6 +196,16 @@ public sealed class WindowModelTests
     }
 
     [Fact]
+    public void ForecastLeaving_SecondLeaverForTheSamePlace_ComesBackOneSlotOfThisInstanceLater()
+    {
+        LearnLength(limit: 3);
+
+        Assert.Equal(TimeSpan.FromSeconds(6), _model.ForecastLeaving(_now, 6, _clock, share: 1, weight: 1));
+        Assert.Equal(TimeSpan.FromSeconds(7), _model.ForecastLeaving(_now, 6, _clock, share: 1, weight: 1));
+        Assert.Equal(TimeSpan.FromSeconds(6), _model.Forecast(_now, 6, _clock, share: 1));
+    }
+
+    [Fact]
     public void Forecast_NothingKnown_TheFirstGoesNowTheRestAfterTheRoundTripThatTeachesTheWindow()
     {
         Assert.Equal(TimeSpan.Zero, _model.Forecast(_now, 0, _clock, share: 1));

@@ -55,10 +55,12 @@ public static class DispatchServiceCollectionExtensions
         services.TryAddSingleton<SharedPacingStore>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRelayHealthCheck, SharedPacingStore>(sp => sp.GetRequiredService<SharedPacingStore>()));
         services.TryAddSingleton<CredentialGate>();
+        services.TryAddSingleton<PaceJitter>();
         services.TryAddSingleton<RateLimitPacer>();
         services.TryAddSingleton<DeliveryClaims>();
         services.TryAddSingleton<UsersTrackCaps>();
         services.TryAddSingleton<MergeRules>();
+        services.TryAddSingleton<BatchConclusion>();
         services.TryAddSingleton<BatchSender>();
         // Before the batcher: hosted services stop in reverse order, so the recorder still writes the batcher's last endings.
         services.AddRelayTrace();

@@ -26,7 +26,7 @@ public sealed partial class MonitoringTemplateTests(InfraBuild build)
 
     private static readonly HashSet<string> ContractTags = new(StringComparer.Ordinal)
     {
-        "route", "status", "endpoint", "reason", "type", "workspace", "queue", "family", "outcome", "operation", "result", "stage", "policy", "error",
+        "route", "status", "endpoint", "reason", "type", "workspace", "queue", "bucket", "outcome", "operation", "result", "stage", "policy", "error",
     };
 
     [Fact]
@@ -73,7 +73,7 @@ public sealed partial class MonitoringTemplateTests(InfraBuild build)
             ("relay.braze.request.objects", ["workspace", "endpoint"]),
             ("relay.batch.flushes", ["reason"]),
             ("relay.batch.split_requests", []),
-            ("relay.pacing.waits", ["workspace", "family", "outcome"]),
+            ("relay.pacing.waits", ["workspace", "bucket", "outcome"]),
             ("relay.pacing.wait.duration", []),
             ("relay.pacing.shared_state", ["operation", "result"]),
             ("relay.idempotency.duplicates", ["stage", "route"]),

@@ -45,7 +45,7 @@ internal sealed class BrazeClient
     {
         ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(bodyJson);
-        if (endpoint is null || !BrazeApiPaths.IsAllowed(endpoint))
+        if (endpoint is null || !BrazeEndpoints.IsAllowed(endpoint))
         {
             throw new ArgumentException($"Endpoint '{endpoint}' is not an allow-listed Braze REST path.", nameof(endpoint));
         }
@@ -114,7 +114,7 @@ internal sealed class BrazeClient
             _metrics.RateLimited(workspace.Name, endpoint);
         }
 
-        Log.BrazeAnswered(_logger, workspace.Name, endpoint, status, elapsed.TotalMilliseconds, rateLimit.Remaining, rateLimit.Reset);
+        Log.BrazeAnswered(_logger, workspace.Name, endpoint, status, elapsed.TotalMilliseconds, rateLimit.Remaining, rateLimit.ResetValue);
         return new BrazeResponse(endpoint, status, kind, rateLimit, message, errors, elapsed, null) { SentAt = sentAt, ReceivedAt = received };
     }
 

@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
@@ -51,13 +53,50 @@ public sealed class BrazeWorkspaceOptions
     [Range(0.01, 1.0)]
     public double? RateLimitShare { get; set; }
 
+    /// <summary>
+    /// How the workspace's contract counts <c>/users/track</c> objects: <c>combined</c> (the default: the object cap in total
+    /// across attributes, events and purchases) or <c>per-array</c> (legacy contracts: the cap per array, three times it
+    /// per call).
+    /// </summary>
+    public string? UsersTrackCapShape { get; set; }
+
     public override string ToString() => $"Braze endpoint {RestEndpoint}";
+}
+
+/// <summary>How a workspace's contract counts the objects of one <c>/users/track</c> request.</summary>
+public enum UsersTrackCapShape
+{
+    /// <summary>The cap counts attributes, events and purchases together (Braze's current contracts).</summary>
+    Combined,
+
+    /// <summary>The cap applies to each array on its own (legacy contracts: 75 per array, 225 per call).</summary>
+    PerArray,
 }
 
 /// <summary>One workspace as the relay uses it: resolved from either settings form.</summary>
 public sealed record BrazeWorkspace(string Name, Uri RestEndpoint, string ApiKey, int? MaxUsersTrackObjects, double? RateLimitShare)
 {
+    /// <summary>How its contract counts <c>/users/track</c> objects.</summary>
+    public UsersTrackCapShape CapShape { get; init; }
+
+    /// <summary>
+    /// What Braze keys this workspace's rate limits on: the REST host and the workspace behind the API key, named by a
+    /// fingerprint of the key (a truncated SHA-256, never the key). Two relays, or two workspace names, with the same host
+    /// and key share one budget; a staging and a production relay on one storage account do not.
+    /// </summary>
+    public string RateLimitScope { get; } = ScopeOf(RestEndpoint, ApiKey);
+
     public override string ToString() => $"{Name} ({RestEndpoint.GetLeftPart(UriPartial.Authority)})";
+
+    private static string ScopeOf(Uri endpoint, string apiKey)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(apiKey);
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("braze-relay-rate-limit-scope\n" + apiKey));
+        // Table keys forbid '/', '\\', '#' and '?'; a host and a port never contain them.
+        var host = endpoint.IsDefaultPort ? endpoint.Host : endpoint.Host + "-" + endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return host.ToLowerInvariant() + "_" + Convert.ToHexStringLower(hash.AsSpan(0, 12));
+    }
 }
 
 /// <summary>The configured workspaces by name, resolved and validated once.</summary>
@@ -90,12 +129,20 @@ public sealed partial class BrazeWorkspaces
         {
             if (endpoint is not null && !string.IsNullOrEmpty(key))
             {
-                list.Add(new BrazeWorkspace(name, endpoint, key, entry?.MaxUsersTrackObjects, entry?.RateLimitShare));
+                list.Add(new BrazeWorkspace(name, endpoint, key, entry?.MaxUsersTrackObjects, entry?.RateLimitShare) { CapShape = CapShapeOf(entry?.UsersTrackCapShape) ?? UsersTrackCapShape.Combined });
             }
         }
 
         return list;
     }
+
+    /// <summary>The setting's value read as a shape; null when it is not one (the validator reports it).</summary>
+    internal static UsersTrackCapShape? CapShapeOf(string? setting) => setting?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "combined" => UsersTrackCapShape.Combined,
+        "per-array" => UsersTrackCapShape.PerArray,
+        _ => null,
+    };
 
     internal static IEnumerable<(string Name, Uri? Endpoint, string? Key, BrazeWorkspaceOptions? Entry)> Entries(BrazeOptions options)
     {
@@ -180,6 +227,11 @@ public sealed class BrazeOptionsValidator : IValidateOptions<BrazeOptions>
             if (entry is { RateLimitShare: < 0.01 or > 1.0 })
             {
                 failures.Add($"Braze:Workspaces:{workspace}:RateLimitShare must be between 0.01 and 1.");
+            }
+
+            if (BrazeWorkspaces.CapShapeOf(entry?.UsersTrackCapShape) is null)
+            {
+                failures.Add($"Braze:Workspaces:{workspace}:UsersTrackCapShape must be 'combined' (the cap in total) or 'per-array' (legacy contracts: the cap per array), not '{entry!.UsersTrackCapShape}'.");
             }
         }
 

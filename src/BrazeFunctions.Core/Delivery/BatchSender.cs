@@ -9,64 +9,67 @@ using Polly.Retry;
 namespace BrazeFunctions.Core.Delivery;
 
 /// <summary>
-/// Sends one batch and gives each item its own report. Per request: budget from the pacer, claims just before sending
-/// (refreshed before every resend), the merged body, Braze's answer back to the pacer. Transient failures that prove
-/// nothing was applied (503, 408, a connection never made) and short 429 waits are retried in place through one Polly
-/// pipeline built once; after an ambiguous failure only items whose policy allows a repeat go again. Every ticket is
-/// either completed with Braze's answer or given back, whatever throws. What an answer means for each item and which
-/// requests follow a refusal is <see cref="BatchConclusions"/>'s.
+/// Sends one batch and gives each item its own report. Per request: a lease from the pacer, claims just before sending
+/// (refreshed before every resend), the merged body, Braze's answer back to the lease. Transient failures that prove
+/// nothing was applied (503, 408, a connection never made) and 429s whose wait the pacer serves in place are retried
+/// through one Polly pipeline built once; the pacer alone decides that wait, and the time a batch that leaves can be
+/// sent. After an ambiguous failure only items whose policy allows a repeat go again. Every lease is either completed
+/// with Braze's answer or given back, whatever throws. What a final answer means for each item (and which follow-up
+/// requests it takes) is <see cref="BatchConclusion"/>'s.
 /// </summary>
 internal sealed class BatchSender
 {
     private readonly BrazeClient _client;
     private readonly RateLimitPacer _pacer;
     private readonly DeliveryClaims _claims;
-    private readonly BatchConclusions _conclusions;
-    private readonly IOptions<PacingOptions> _pacing;
+    private readonly BatchConclusion _conclusion;
     private readonly TimeProvider _time;
     private readonly RelayMetrics _metrics;
     private readonly ILogger<BatchSender> _logger;
     private readonly ResiliencePipeline<RequestAttempt> _pipeline;
 
     public BatchSender(
-        BrazeClient client, RateLimitPacer pacer, DeliveryClaims claims, UsersTrackCaps caps, IOptions<DeliveryRetryOptions> retry, IOptions<PacingOptions> pacing, IOptions<CoalescingOptions> coalescing,
+        BrazeClient client, RateLimitPacer pacer, DeliveryClaims claims, BatchConclusion conclusion, IOptions<DeliveryRetryOptions> retry,
         TimeProvider time, IRandomSource random, RelayMetrics metrics, ILogger<BatchSender> logger)
     {
         ArgumentNullException.ThrowIfNull(retry);
-        ArgumentNullException.ThrowIfNull(pacing);
+        ArgumentNullException.ThrowIfNull(pacer);
         ArgumentNullException.ThrowIfNull(random);
         _client = client;
         _pacer = pacer;
         _claims = claims;
-        _conclusions = new BatchConclusions(pacer, caps, pacing, coalescing, metrics, logger);
-        _pacing = pacing;
+        _conclusion = conclusion;
         _time = time;
         _metrics = metrics;
         _logger = logger;
-        _pipeline = BuildPipeline(retry.Value, pacing.Value.ShortRateLimitWait, time, random);
+        _pipeline = BuildPipeline(retry.Value, pacer.ShortWait, time, random);
     }
 
-    /// <summary>
-    /// Sends <paramref name="items"/> (in receipt order) starting with <paramref name="ticket"/> (null: the first request asks
-    /// the pacer itself); every item ends with a report.
-    /// </summary>
-    public async Task SendAsync(IReadOnlyList<DeliveryItem> items, PaceTicket? ticket, CancellationToken cancellationToken)
+    /// <summary>The pacer's request for an item's budget: its workspace, endpoint and bucket.</summary>
+    public static PaceRequest PaceRequestOf(DeliveryItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return new PaceRequest(item.Workspace, item.Endpoint, item.Bucket);
+    }
+
+    /// <summary>Sends <paramref name="items"/> (in receipt order) starting with <paramref name="lease"/>; every item ends with a report.</summary>
+    public async Task SendAsync(IReadOnlyList<DeliveryItem> items, PaceLease lease, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(items);
         var groups = new Queue<SendGroup>();
-        groups.Enqueue(new SendGroup([.. items], ticket, ResentAfterNamedErrors: false));
+        groups.Enqueue(new SendGroup([.. items], lease, ResentAfterNamedErrors: false));
         var extraRequests = 0;
         while (groups.TryDequeue(out var group))
         {
-            var state = new AttemptState(this, group, cancellationToken);
+            var state = new AttemptState(group, cancellationToken);
             RequestAttempt attempt;
             try
             {
-                attempt = await _pipeline.ExecuteAsync(static (s, _) => s.Sender.AttemptAsync(s), state, cancellationToken).ConfigureAwait(false);
+                attempt = await _pipeline.ExecuteAsync(static (s, _) => s.Sender.AttemptAsync(s.State), (Sender: this, State: state), cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                state.Release();
+                state.TakeLease()?.Dispose();
                 foreach (var item in state.Current.Concat(groups.SelectMany(g => g.Items)))
                 {
                     item.Finish(new DeliveryReport.ShutDown());
@@ -75,11 +78,11 @@ internal sealed class BatchSender
                 throw;
             }
 
-            extraRequests += _conclusions.Conclude(group, state.Current, attempt.Response, attempt.Merged, attempt.Hold, groups, extraRequests);
+            extraRequests += _conclusion.Conclude(state, attempt, groups, extraRequests);
         }
     }
 
-    private static ResiliencePipeline<RequestAttempt> BuildPipeline(DeliveryRetryOptions options, TimeSpan shortRateLimitWait, TimeProvider time, IRandomSource random)
+    private ResiliencePipeline<RequestAttempt> BuildPipeline(DeliveryRetryOptions options, TimeSpan longestDelay, TimeProvider time, IRandomSource random)
     {
         var builder = new ResiliencePipelineBuilder<RequestAttempt> { TimeProvider = time };
         if (options.InPlaceRetries > 0)
@@ -90,16 +93,16 @@ internal sealed class BatchSender
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.InPlaceRetryDelay,
-                MaxDelay = shortRateLimitWait > options.InPlaceRetryDelay ? shortRateLimitWait : options.InPlaceRetryDelay,
+                MaxDelay = longestDelay > options.InPlaceRetryDelay ? longestDelay : options.InPlaceRetryDelay,
                 Randomizer = random.NextDouble,
                 ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Result is { RetryInPlace: true }),
-                // A short 429 wait is served by the pacer when the next attempt asks for budget, shared with every other request.
+                // After a 429 the next attempt asks the pacer at once: the pacer serves the wait, shared with every other request.
                 DelayGenerator = static args => ValueTask.FromResult<TimeSpan?>(args.Outcome.Result?.Response?.Kind == BrazeOutcomeKind.RateLimited ? TimeSpan.Zero : null),
-                OnRetry = static args =>
+                OnRetry = args =>
                 {
                     if (args.Outcome.Result is { } attempt)
                     {
-                        attempt.State.Sender.OnRetry(attempt, args.AttemptNumber + 1, args.RetryDelay);
+                        OnRetry(attempt, args.AttemptNumber + 1, args.RetryDelay);
                     }
 
                     return ValueTask.CompletedTask;
@@ -121,53 +124,45 @@ internal sealed class BatchSender
     private async ValueTask<RequestAttempt> AttemptAsync(AttemptState state)
     {
         var first = state.Group.Items[0];
-        var key = PaceKey.For(first.Workspace.Name, first.Endpoint);
-        var ticket = state.TakeTicket();
-        if (ticket is null)
+        var lease = state.TakeLease() ?? await _pacer.AcquireAsync(PaceRequestOf(first), state.CancellationToken).ConfigureAwait(false);
+        if (!lease.IsAcquired)
         {
-            var decision = await _pacer.AcquireAsync(key, first.Endpoint, _pacing.Value.ShortRateLimitWait, state.CancellationToken).ConfigureAwait(false);
-            if (decision.Ticket is null)
-            {
-                return RequestAttempt.Held(state, decision);
-            }
-
-            ticket = decision.Ticket;
+            return new RequestAttempt(state, null, null, RetryInPlace: false) { Refusal = lease };
         }
 
-        // From here the ticket is completed with Braze's answer or given back, whatever throws (Abandon after Complete is a no-op).
+        // From here the lease is completed with Braze's answer or given back, whatever throws (Dispose after CompleteAsync does nothing).
         try
         {
             // Claims come last before the request: after the linger and any budget wait.
-            if (!await ClaimAllAsync(state).ConfigureAwait(false))
+            await ClaimAllAsync(state).ConfigureAwait(false);
+            if (state.Current.Count == 0)
             {
-                return RequestAttempt.Nothing(state);
+                return new RequestAttempt(state, null, null, RetryInPlace: false);
             }
 
-            if (_pacer.IsStale(ticket))
+            if (lease.IsStale)
             {
                 // Slow claims carried the request past its window: sent now, it could land in the next window, which the
                 // fleet may have spent already. Ask again (the claims stay: they are this batch's).
-                _pacer.Abandon(ticket);
-                Log.TicketWentStale(_logger, first.Workspace.Name, first.Endpoint, state.Current.Count);
-                var again = await _pacer.AcquireAsync(key, first.Endpoint, _pacing.Value.ShortRateLimitWait, state.CancellationToken).ConfigureAwait(false);
-                if (again.Ticket is null)
+                lease.Dispose();
+                Log.LeaseWentStale(_logger, first.Workspace.Name, first.Endpoint, state.Current.Count);
+                lease = await _pacer.AcquireAsync(PaceRequestOf(first), state.CancellationToken).ConfigureAwait(false);
+                if (!lease.IsAcquired)
                 {
-                    return RequestAttempt.Held(state, again);
+                    return new RequestAttempt(state, null, null, RetryInPlace: false) { Refusal = lease };
                 }
-
-                ticket = again.Ticket;
             }
 
-            return await SendOnceAsync(state, ticket, key).ConfigureAwait(false);
+            return await SendRequestAsync(state, lease).ConfigureAwait(false);
         }
         finally
         {
-            _pacer.Abandon(ticket);
+            lease.Dispose();
         }
     }
 
-    /// <summary>Claims (or refreshes the claims of) every item still going; the ones whose record ends them leave the group.</summary>
-    private async Task<bool> ClaimAllAsync(AttemptState state)
+    /// <summary>Claims (or refreshes the claims of) every item still going; items whose record ends them (a duplicate, a claim held elsewhere) leave the group.</summary>
+    private async Task ClaimAllAsync(AttemptState state)
     {
         var claims = await Task.WhenAll(state.Current.Select(i => _claims.ClaimAsync(i, state.CancellationToken))).ConfigureAwait(false);
         for (var i = claims.Length - 1; i >= 0; i--)
@@ -178,11 +173,9 @@ internal sealed class BatchSender
                 state.Current.RemoveAt(i);
             }
         }
-
-        return state.Current.Count > 0;
     }
 
-    private async Task<RequestAttempt> SendOnceAsync(AttemptState state, PaceTicket ticket, PaceKey key)
+    private async ValueTask<RequestAttempt> SendRequestAsync(AttemptState state, PaceLease lease)
     {
         var first = state.Group.Items[0];
         var merged = RequestMerger.Merge(state.Current);
@@ -195,21 +188,25 @@ internal sealed class BatchSender
         }
 
         var response = await _client.SendAsync(first.Workspace, first.Endpoint, merged.BodyJson, state.CancellationToken).ConfigureAwait(false);
-        await _pacer.CompleteAsync(ticket, response, state.CancellationToken).ConfigureAwait(false);
+        var verdict = await lease.CompleteAsync(response, state.CancellationToken).ConfigureAwait(false);
+        state.LastResponse = response;
         foreach (var item in state.Current)
         {
             item.LastAnsweredAt = response.ReceivedAt;
         }
 
-        return new RequestAttempt(state, response, merged, RetryInPlace(state, response, key), null);
+        return new RequestAttempt(state, response, merged, RetryInPlace(state, response, verdict)) { ClosedFor = verdict.ClosedFor };
     }
 
-    /// <summary>Whether the pipeline should send again in place; after an ambiguous failure the items that may not repeat end here.</summary>
-    private bool RetryInPlace(AttemptState state, BrazeResponse response, PaceKey key)
+    /// <summary>
+    /// Whether the pipeline tries again in place: after a 429 when the pacer says its wait is served in place, and after a
+    /// transient failure, where an ambiguous one keeps only items whose policy accepts a repeat.
+    /// </summary>
+    private static bool RetryInPlace(AttemptState state, BrazeResponse response, PaceVerdict verdict)
     {
         if (response.Kind == BrazeOutcomeKind.RateLimited)
         {
-            return _pacer.ClosedFor(key) <= _pacing.Value.ShortRateLimitWait;
+            return verdict.WaitInPlace;
         }
 
         if (response.Kind != BrazeOutcomeKind.Transient)
@@ -231,38 +228,5 @@ internal sealed class BatchSender
         }
 
         return state.Current.Count > 0;
-    }
-
-    /// <summary>One group's pass through the pipeline: the items still going, and the ticket not yet used.</summary>
-    private sealed class AttemptState(BatchSender sender, SendGroup group, CancellationToken cancellationToken)
-    {
-        private PaceTicket? _ticket = group.Ticket;
-
-        public BatchSender Sender { get; } = sender;
-
-        public SendGroup Group { get; } = group;
-
-        public List<DeliveryItem> Current { get; } = [.. group.Items];
-
-        public CancellationToken CancellationToken { get; } = cancellationToken;
-
-        public PaceTicket? TakeTicket() => Interlocked.Exchange(ref _ticket, null);
-
-        /// <summary>Returns an unused ticket (on shutdown).</summary>
-        public void Release()
-        {
-            if (TakeTicket() is { } ticket)
-            {
-                Sender._pacer.Abandon(ticket);
-            }
-        }
-    }
-
-    /// <summary>The result of one request: the answer (null when no budget or nothing left to send) and what comes next.</summary>
-    private sealed record RequestAttempt(AttemptState State, BrazeResponse? Response, MergedRequest? Merged, bool RetryInPlace, PaceDecision? Hold)
-    {
-        public static RequestAttempt Held(AttemptState state, PaceDecision decision) => new(state, null, null, RetryInPlace: false, decision);
-
-        public static RequestAttempt Nothing(AttemptState state) => new(state, null, null, RetryInPlace: false, null);
     }
 }

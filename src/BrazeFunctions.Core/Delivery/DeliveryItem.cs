@@ -26,6 +26,7 @@ internal sealed class DeliveryItem
         DedupeKey = dedupeKey;
         Policy = policy;
         Coalesce = coalesce;
+        Bucket = BrazeEndpoints.BucketOf(endpoint, shape.Body);
     }
 
     public WebhookEnvelope Envelope { get; }
@@ -39,6 +40,9 @@ internal sealed class DeliveryItem
     public string Endpoint { get; }
 
     public RequestShape Shape { get; }
+
+    /// <summary>The Braze rate-limit bucket the request is counted in, decided once from its endpoint and rendered body.</summary>
+    public BrazeBucket Bucket { get; }
 
     /// <summary>The template's key, else the webhook's Idempotency-Key header, else the message id.</summary>
     public string DedupeKey { get; }

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using BrazeFunctions.Core.Braze;
 using Microsoft.Extensions.Options;
 
 namespace BrazeFunctions.Core.Delivery;
@@ -8,8 +10,9 @@ internal readonly record struct MergeGroup(string Workspace, string Endpoint, Me
 /// <summary>
 /// Which messages travel together, decided in one place: whether a message waits for company at all (the template's
 /// <c>coalesce</c>, a message re-queued to be sent alone, a linger of zero), how its body merges (<see cref="RequestMerger"/>),
-/// which group it joins, and when a group has no room left (the workspace's object cap, the recipient cap, the request
-/// size, no recipient twice). The batcher only holds groups and sends them.
+/// which group it joins, and when a group has no room left (the workspace's object cap, counted in total or per array
+/// as its contract says, the recipient cap, the request size, no recipient twice). The batcher only holds groups and
+/// sends them.
 /// </summary>
 internal sealed class MergeRules(IOptions<CoalescingOptions> options, UsersTrackCaps caps)
 {
@@ -23,12 +26,46 @@ internal sealed class MergeRules(IOptions<CoalescingOptions> options, UsersTrack
     public static MergeGroup GroupOf(DeliveryItem item) => new(item.Workspace.Name, item.Endpoint, item.Shape.Kind, item.Shape.MergeKey);
 
     /// <summary>Whether <paramref name="item"/> fits beside what <paramref name="load"/> already carries.</summary>
-    public bool Fits(MergeLoad load, DeliveryItem item) =>
-        load.Objects + item.Shape.Objects <= ObjectCap(item) && load.Bytes + item.Shape.Bytes <= options.Value.MaxRequestBytes
-        && !item.Shape.RecipientIds.Any(load.Recipients.Contains);
+    public bool Fits(MergeLoad load, DeliveryItem item)
+    {
+        ArgumentNullException.ThrowIfNull(load);
+        ArgumentNullException.ThrowIfNull(item);
+        var objectsFit = PerArray(item)
+            ? MergeLoad.TrackArrays.All(name => load.ObjectsIn(name) + MergeLoad.CountIn(item, name) <= caps.For(item.Workspace.Name))
+            : load.Objects + item.Shape.Objects <= ObjectCap(item);
+        return objectsFit && load.Bytes + item.Shape.Bytes <= options.Value.MaxRequestBytes && !item.Shape.RecipientIds.Any(load.Recipients.Contains);
+    }
 
-    /// <summary>Whether a group of <paramref name="first"/>'s kind carrying <paramref name="load"/> has reached a cap.</summary>
-    public bool IsFull(MergeLoad load, DeliveryItem first) => load.Objects >= ObjectCap(first) || load.Bytes >= options.Value.MaxRequestBytes;
+    /// <summary>Whether a group of <paramref name="first"/>'s kind carrying <paramref name="load"/> has reached a cap (per array: every array is full).</summary>
+    public bool IsFull(MergeLoad load, DeliveryItem first)
+    {
+        ArgumentNullException.ThrowIfNull(load);
+        ArgumentNullException.ThrowIfNull(first);
+        var objectsFull = PerArray(first)
+            ? MergeLoad.TrackArrays.All(name => load.ObjectsIn(name) >= caps.For(first.Workspace.Name))
+            : load.Objects >= ObjectCap(first);
+        return objectsFull || load.Bytes >= options.Value.MaxRequestBytes;
+    }
+
+    /// <summary>
+    /// How much of one full request a group carrying <paramref name="load"/> takes: its objects over the cap (three caps
+    /// per array), 1 for a request that travels alone. The pacer books that much of a slot for a batch that leaves its line.
+    /// </summary>
+    public double RequestShare(MergeLoad load, DeliveryItem first)
+    {
+        ArgumentNullException.ThrowIfNull(load);
+        ArgumentNullException.ThrowIfNull(first);
+        if (first.Shape.Kind == MergeKind.None)
+        {
+            return 1;
+        }
+
+        var capacity = PerArray(first) ? MergeLoad.TrackArrays.Count * caps.For(first.Workspace.Name) : ObjectCap(first);
+        return Math.Clamp((double)load.Objects / Math.Max(1, capacity), 0.01, 1);
+    }
+
+    /// <summary>Legacy contracts count the cap per array of a <c>/users/track</c> request (75 each, 225 per call).</summary>
+    private static bool PerArray(DeliveryItem item) => item.Shape.Kind == MergeKind.UsersTrack && item.Workspace.CapShape == UsersTrackCapShape.PerArray;
 
     private int ObjectCap(DeliveryItem item) => item.Shape.Kind == MergeKind.Recipients ? caps.RecipientCap : caps.For(item.Workspace.Name);
 }
@@ -36,7 +73,11 @@ internal sealed class MergeRules(IOptions<CoalescingOptions> options, UsersTrack
 /// <summary>What one group of merged requests carries so far. Not thread-safe: its owner guards it.</summary>
 internal sealed class MergeLoad
 {
+    /// <summary>The arrays of a <c>/users/track</c> body that carry objects.</summary>
+    public static readonly IReadOnlyList<string> TrackArrays = ["attributes", "events", "purchases"];
+
     private readonly HashSet<string> _recipients = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _perArray = new(StringComparer.Ordinal);
 
     public int Objects { get; private set; }
 
@@ -50,5 +91,22 @@ internal sealed class MergeLoad
         Objects += item.Shape.Objects;
         Bytes += item.Shape.Bytes;
         _recipients.UnionWith(item.Shape.RecipientIds);
+        if (item.Shape.Kind == MergeKind.UsersTrack)
+        {
+            foreach (var name in TrackArrays)
+            {
+                _perArray[name] = ObjectsIn(name) + CountIn(item, name);
+            }
+        }
+    }
+
+    /// <summary>Objects carried so far in one array of a <c>/users/track</c> body.</summary>
+    public int ObjectsIn(string array) => _perArray.GetValueOrDefault(array);
+
+    /// <summary>Objects <paramref name="item"/> brings to one array of a <c>/users/track</c> body.</summary>
+    public static int CountIn(DeliveryItem item, string array)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return item.Shape.Body[array] is JsonArray items ? items.Count : 0;
     }
 }

@@ -13,7 +13,7 @@ internal static partial class Log
     public static partial void Delivered(ILogger logger, string messageId, string route, string endpoint, int statusCode, double ageSeconds, int attempt, string? correlationId);
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Debug, Message = "Braze workspace {Workspace} answered {StatusCode} on {Endpoint} in {ElapsedMs:0.#} ms (remaining {RateLimitRemaining}, reset {RateLimitReset})")]
-    public static partial void BrazeAnswered(ILogger logger, string workspace, string endpoint, int statusCode, double elapsedMs, long? rateLimitRemaining, DateTimeOffset? rateLimitReset);
+    public static partial void BrazeAnswered(ILogger logger, string workspace, string endpoint, int statusCode, double elapsedMs, long? rateLimitRemaining, long? rateLimitReset);
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Braze request to {Endpoint} of workspace {Workspace} failed without an answer: {TransportError} after {ElapsedMs:0.#} ms")]
     public static partial void BrazeTransportFailed(ILogger logger, string workspace, string endpoint, string transportError, double elapsedMs);
@@ -30,8 +30,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "Deferred {MessageId} for route {Route} by {DelaySeconds:0.###} s ({DeferReason}); next attempt {NextAttempt}")]
     public static partial void Deferred(ILogger logger, string messageId, string route, double delaySeconds, string deferReason, int nextAttempt);
 
-    [LoggerMessage(EventId = 3009, Level = LogLevel.Information, Message = "Waiting for rate-limit budget of workspace {Workspace}, family {Family} ({WaitReason}): up to {WaitMs:0} ms")]
-    public static partial void WaitingForBudget(ILogger logger, string workspace, string family, string waitReason, double waitMs);
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Information, Message = "Waiting for rate-limit budget of workspace {Workspace}, bucket {Bucket} ({WaitReason}): up to {WaitMs:0} ms")]
+    public static partial void WaitingForBudget(ILogger logger, string workspace, string bucket, string waitReason, double waitMs);
 
     [LoggerMessage(EventId = 3010, Level = LogLevel.Error, Message = "Dead-lettered {MessageId} for route {Route}: {ReasonCode} (status {StatusCode}, endpoint {Endpoint}, attempt {Attempt}, correlation {CorrelationId}, workspace {Workspace})")]
     public static partial void DeadLettered(ILogger logger, string messageId, string route, string reasonCode, int? statusCode, string? endpoint, int attempt, string? correlationId, string? workspace);
@@ -48,8 +48,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 3014, Level = LogLevel.Warning, Message = "Message {MessageId} is dequeued for the {DequeueCount}th time: an earlier run did not finish, Braze may already have it")]
     public static partial void Redelivered(ILogger logger, string messageId, long dequeueCount);
 
-    [LoggerMessage(EventId = 3015, Level = LogLevel.Warning, Message = "Braze rate-limited {Endpoint} of workspace {Workspace} (family {Family}): every instance holds the family for {WaitMs:0} ms")]
-    public static partial void RateLimited(ILogger logger, string workspace, string endpoint, string family, double waitMs);
+    [LoggerMessage(EventId = 3015, Level = LogLevel.Warning, Message = "Braze rate-limited {Endpoint} of workspace {Workspace} (bucket {Bucket}): every instance holds the bucket for {WaitMs:0} ms (cut to Dispatch:MaxRateLimitHold, then one probe first: {HoldCapped})")]
+    public static partial void RateLimited(ILogger logger, string workspace, string endpoint, string bucket, double waitMs, bool holdCapped);
 
     [LoggerMessage(EventId = 3016, Level = LogLevel.Error, Message = "Template for route {Route} failed on {MessageId}: {Error}")]
     public static partial void TemplateFailed(ILogger logger, string route, string messageId, string error);
@@ -81,8 +81,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 3025, Level = LogLevel.Information, Message = "The shared rate-limit table {Table} answers again")]
     public static partial void SharedPacingRestored(ILogger logger, string table);
 
-    [LoggerMessage(EventId = 3026, Level = LogLevel.Trace, Message = "Granted a request to workspace {Workspace}, family {Family}: window {Window}, remaining {Remaining}, in flight {InFlight}, from the shared ledger {FromLedger}, tokens left {Tokens}")]
-    public static partial void PacingGranted(ILogger logger, string workspace, string family, long window, long? remaining, int inFlight, bool fromLedger, int tokens);
+    [LoggerMessage(EventId = 3026, Level = LogLevel.Trace, Message = "Granted a request to workspace {Workspace}, bucket {Bucket}: window {Window}, remaining {Remaining}, in flight {InFlight}, from the shared ledger {FromLedger}, tokens left {Tokens}")]
+    public static partial void PacingGranted(ILogger logger, string workspace, string bucket, long window, long? remaining, int inFlight, bool fromLedger, int tokens);
 
     [LoggerMessage(EventId = 3027, Level = LogLevel.Error, Message = "Braze refused {CredentialScope} with {StatusCode} on {Endpoint}: requests to it are paused for {PauseMinutes:0.#} min on every instance, then one probe goes first. Check Braze__Workspaces__{Workspace}__ApiKey (or Braze__ApiKey for 'default') and the key's permissions.")]
     public static partial void CredentialRejected(ILogger logger, string workspace, string endpoint, int statusCode, string credentialScope, double pauseMinutes);
@@ -91,7 +91,13 @@ internal static partial class Log
     public static partial void CredentialAccepted(ILogger logger, string credentialScope);
 
     [LoggerMessage(EventId = 3029, Level = LogLevel.Debug, Message = "The rate-limit window of a request to {Endpoint} of workspace {Workspace} may have ended while its {Count} message(s) were claimed: asking the pacer again")]
-    public static partial void TicketWentStale(ILogger logger, string workspace, string endpoint, int count);
+    public static partial void LeaseWentStale(ILogger logger, string workspace, string endpoint, int count);
+
+    [LoggerMessage(EventId = 3030, Level = LogLevel.Warning, Message = "A closed-until of row {Row} in the shared rate-limit table {Table} was not written ({Problem}): other instances learn the hold from their own answers")]
+    public static partial void SharedRaiseLost(ILogger logger, string table, string row, string problem);
+
+    [LoggerMessage(EventId = 3031, Level = LogLevel.Debug, Message = "A request of {Messages} message(s) to {Endpoint} of workspace {Workspace} leaves the line: its budget can send it in {ForecastMs:0} ms ({Position} ahead), longer than it may wait")]
+    public static partial void LeftTheLine(ILogger logger, string workspace, string endpoint, int messages, int position, double forecastMs);
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Message {MessageId} for route {Route} repeats a delivery already made (first by {Owner}); suppressed at {Stage}")]
     public static partial void DuplicateSuppressed(ILogger logger, string messageId, string route, string owner, string stage);

@@ -56,7 +56,7 @@ public sealed class RelayMetrics
         _splitRequests = Meter.CreateCounter<long>("relay.batch.split_requests", "{request}", "Extra requests spent splitting merged requests Braze refused.");
         _pacingWaits = Meter.CreateCounter<long>("relay.pacing.waits", "{wait}", "Requests that had to wait for rate-limit budget, by outcome: waited, deferred.");
         _pacingWaitDuration = Meter.CreateHistogram<double>("relay.pacing.wait.duration", "s", "Time a request waited for rate-limit budget.");
-        _sharedState = Meter.CreateCounter<long>("relay.pacing.shared_state", "{operation}", "Reads and writes of the shared rate-limit record, by result: ok, conflict, failed.");
+        _sharedState = Meter.CreateCounter<long>("relay.pacing.shared_state", "{operation}", "Reads and writes of the shared rate-limit record, by operation (read, write, raise) and result: ok, conflict, contended, failed, lost.");
         _duplicates = Meter.CreateCounter<long>("relay.idempotency.duplicates", "{message}", "Repeats suppressed before reaching Braze, by stage: ingress, dispatch.");
         _ambiguous = Meter.CreateCounter<long>("relay.idempotency.ambiguous", "{message}", "Requests whose outcome is unknown, by the policy applied: retry, dead_letter.");
         _claimConflicts = Meter.CreateCounter<long>("relay.idempotency.claim_conflicts", "{message}", "Messages deferred because another message holds the delivery's claim.");
@@ -107,10 +107,10 @@ public sealed class RelayMetrics
 
     public void SplitRequest(string workspace, string endpoint) => _splitRequests.Add(1, Tag("workspace", workspace), Tag("endpoint", endpoint));
 
-    public void PacingWait(string workspace, string family, string outcome, TimeSpan waited)
+    public void PacingWait(string workspace, string bucket, string outcome, TimeSpan waited)
     {
-        _pacingWaits.Add(1, Tag("workspace", workspace), Tag("family", family), Tag("outcome", outcome));
-        _pacingWaitDuration.Record(Math.Max(0, waited.TotalSeconds), Tag("workspace", workspace), Tag("family", family));
+        _pacingWaits.Add(1, Tag("workspace", workspace), Tag("bucket", bucket), Tag("outcome", outcome));
+        _pacingWaitDuration.Record(Math.Max(0, waited.TotalSeconds), Tag("workspace", workspace), Tag("bucket", bucket));
     }
 
     public void SharedState(string operation, string result) => _sharedState.Add(1, Tag("operation", operation), Tag("result", result));

@@ -24,7 +24,6 @@ internal sealed class DeliveryEndings(
     RelayQueues queues,
     DeadLetterWriter deadLetters,
     IOptions<DeliveryRetryOptions> retryOptions,
-    IOptions<PacingOptions> pacingOptions,
     IOptions<IdempotencyOptions> idempotencyOptions,
     IOptions<OutboxOptions> outboxOptions,
     TimeProvider time,
@@ -152,18 +151,15 @@ internal sealed class DeliveryEndings(
         return await KeepClaimIfSentThenAsync(item, sent => DeferWithoutAttemptAsync(item.NextEnvelope(sent), item.Workspace.Name, "store_unavailable", StoreRetryDelay, null)).ConfigureAwait(false);
     }
 
+    /// <summary>The wait is the credential gate's, already spread (jittered) by it.</summary>
     private async Task<DispatchResult> CredentialPausedAsync(DeliveryItem item, DeliveryReport.CredentialPaused paused) =>
-        await DeferWithoutAttemptAsync(item.NextEnvelope(inheritsClaim: false), item.Workspace.Name, "credential_pause", paused.Wait + (pacingOptions.Value.RateLimitJitter * random.NextDouble()),
+        await DeferWithoutAttemptAsync(item.NextEnvelope(inheritsClaim: false), item.Workspace.Name, "credential_pause", paused.Wait,
             paused.Response, expiredCode: DeadLetterCodes.CredentialRejected,
             expiredDetail: $"Braze kept refusing the credential of workspace '{item.Workspace.Name}' for {item.Endpoint} (401: the key, 403: its permission); fix Braze__Workspaces__{item.Workspace.Name}__ApiKey (Braze__ApiKey for 'default') and replay").ConfigureAwait(false);
 
-    private async Task<DispatchResult> DeferForRateLimitAsync(DeliveryItem item, TimeSpan wait, BrazeResponse? response)
-    {
-        var jitter = pacingOptions.Value.RateLimitJitter;
-        // Spread the deferred messages over a tenth of the wait, so they do not all return at the reset.
-        var delay = wait + (jitter * random.NextDouble()) + (wait * 0.1 * random.NextDouble());
-        return await DeferWithoutAttemptAsync(item.NextEnvelope(inheritsClaim: false), item.Workspace.Name, "rate_limit", delay, response).ConfigureAwait(false);
-    }
+    /// <summary>The wait is the pacer's forecast of when the message's budget can send it, already spread (jittered) by the pacer.</summary>
+    private async Task<DispatchResult> DeferForRateLimitAsync(DeliveryItem item, TimeSpan wait, BrazeResponse? response) =>
+        await DeferWithoutAttemptAsync(item.NextEnvelope(inheritsClaim: false), item.Workspace.Name, "rate_limit", wait, response).ConfigureAwait(false);
 
     /// <summary>Re-enqueues the same attempt: waits that are not failures of this message. Past the age limit it expires.</summary>
     private async Task<DispatchResult> DeferWithoutAttemptAsync(

@@ -183,7 +183,7 @@ internal sealed class OutboxDispatcher : IOutboxDispatcher
                 Log.TemplateFailed(_logger, envelope.Route, envelope.Id, failed.Error + where);
                 return await _endings.DeadLetterAsync(envelope, new DeadLetterCause(DeadLetterCodes.TemplateError, failed.Error + where)).ConfigureAwait(false);
 
-            case RenderOutcome.Rendered rendered when !BrazeApiPaths.IsAllowed(rendered.Endpoint):
+            case RenderOutcome.Rendered rendered when !BrazeEndpoints.IsAllowed(rendered.Endpoint):
                 return await _endings.DeadLetterAsync(envelope, new DeadLetterCause(DeadLetterCodes.EndpointNotAllowed,
                     $"the template targets '{rendered.Endpoint}', which is not an allow-listed Braze REST path") { Workspace = rendered.Workspace, Endpoint = rendered.Endpoint }).ConfigureAwait(false);
 

@@ -6,11 +6,19 @@ using Microsoft.Extensions.Options;
 
 namespace BrazeFunctions.Core.Pacing;
 
-/// <summary>Which credential a pause is about: the workspace's key (401), or its permission for one endpoint (403).</summary>
-internal readonly record struct CredentialScope(string Workspace, string? Endpoint)
+/// <summary>
+/// Which credential a pause is about: the workspace's key (401), or its permission for one endpoint (403). The
+/// workspace's name is for logs; the pause belongs to its <see cref="BrazeWorkspace.RateLimitScope"/> (host and key
+/// fingerprint), which also names its shared row.
+/// </summary>
+internal readonly record struct CredentialScope(string Workspace, string Scope, string? Endpoint)
 {
-    /// <summary>The shared record's row: <c>credential-all</c> or <c>credential-users-track</c>.</summary>
-    public PaceKey SharedKey => new(Workspace, Endpoint is null ? "credential-all" : "credential-" + Endpoint.Trim('/').Replace('/', '-'));
+    public static CredentialScope Key(BrazeWorkspace workspace) => new(workspace.Name, workspace.RateLimitScope, null);
+
+    public static CredentialScope Permission(BrazeWorkspace workspace, string endpoint) => new(workspace.Name, workspace.RateLimitScope, endpoint);
+
+    /// <summary>The shared record's row: <c>credential-all</c> or <c>credential-users-track</c>, in the scope's partition.</summary>
+    public SharedRow SharedRow => new(Scope, Endpoint is null ? "credential-all" : "credential-" + Endpoint.Trim('/').Replace('/', '-'));
 
     public override string ToString() => Endpoint is null ? $"the key of workspace {Workspace}" : $"workspace {Workspace}'s permission for {Endpoint}";
 }
@@ -19,8 +27,9 @@ internal readonly record struct CredentialScope(string Workspace, string? Endpoi
 /// Pauses a workspace when Braze refuses its key (401) and an endpoint when it refuses the key's permission for it (403):
 /// a wrong or revoked key must hold the backlog, not burn it into the poison queue one message at a time. The pause
 /// starts at <see cref="PacingOptions.CredentialPause"/> and doubles with each refusal up to
-/// <see cref="PacingOptions.MaxCredentialPause"/>; it is shared with every instance through the shared pacing table.
-/// When it ends, one probe request goes first; the held messages follow only once Braze accepted the key again.
+/// <see cref="PacingOptions.MaxCredentialPause"/>; it is shared with every instance through the shared pacing table
+/// (a shared pause further ahead than that is not believed). When it ends, one probe request goes first; the held
+/// messages follow only once Braze accepted the key again.
 /// </summary>
 internal sealed class CredentialGate(TimeProvider time, IOptions<PacingOptions> options, SharedPacingStore shared, RelayMetrics metrics, ILogger<CredentialGate> logger)
 {
@@ -32,12 +41,18 @@ internal sealed class CredentialGate(TimeProvider time, IOptions<PacingOptions> 
     /// Null when a request to <paramref name="endpoint"/> may go (as the probe of a pause that just ended when
     /// <c>Probe</c> is set); otherwise how long to wait before asking again.
     /// </summary>
-    public async ValueTask<(TimeSpan? Wait, CredentialScope? Probe)> CheckAsync(string workspace, string endpoint, CancellationToken cancellationToken)
+    public async ValueTask<(TimeSpan? Wait, CredentialScope? Probe)> CheckAsync(BrazeWorkspace workspace, string endpoint, CancellationToken cancellationToken)
     {
-        foreach (var scope in new[] { new CredentialScope(workspace, null), new CredentialScope(workspace, endpoint) })
+        ArgumentNullException.ThrowIfNull(workspace);
+        foreach (var scope in new[] { CredentialScope.Key(workspace), CredentialScope.Permission(workspace, endpoint) })
         {
-            // Credential pauses last minutes: a few seconds' lag is harmless and keeps these reads well under the family's.
-            var sharedRecord = shared.IsAvailable ? await shared.ReadAsync(scope.SharedKey, cancellationToken, CredentialReadInterval).ConfigureAwait(false) : null;
+            // Credential pauses last minutes: a few seconds' lag is harmless and keeps these reads well under the bucket's.
+            var sharedRecord = shared.IsAvailable ? await shared.ReadAsync(scope.SharedRow, cancellationToken, CredentialReadInterval).ConfigureAwait(false) : null;
+            if (sharedRecord is not null && sharedRecord.ClosedUntil - time.GetUtcNow() > options.Value.MaxCredentialPause)
+            {
+                sharedRecord = null; // Longer than any pause this relay sets: not believed.
+            }
+
             if (!_states.TryGetValue(scope, out var state) && (sharedRecord is null || sharedRecord.ClosedUntil <= time.GetUtcNow()))
             {
                 continue;
@@ -76,11 +91,12 @@ internal sealed class CredentialGate(TimeProvider time, IOptions<PacingOptions> 
     }
 
     /// <summary>How long requests to <paramref name="endpoint"/> of <paramref name="workspace"/> are paused; zero when they are not.</summary>
-    public TimeSpan PausedFor(string workspace, string endpoint)
+    public TimeSpan PausedFor(BrazeWorkspace workspace, string endpoint)
     {
+        ArgumentNullException.ThrowIfNull(workspace);
         var now = time.GetUtcNow();
         var longest = TimeSpan.Zero;
-        foreach (var scope in new[] { new CredentialScope(workspace, null), new CredentialScope(workspace, endpoint) })
+        foreach (var scope in new[] { CredentialScope.Key(workspace), CredentialScope.Permission(workspace, endpoint) })
         {
             if (_states.TryGetValue(scope, out var state))
             {
@@ -98,13 +114,14 @@ internal sealed class CredentialGate(TimeProvider time, IOptions<PacingOptions> 
     }
 
     /// <summary>Learns from an answer: a 401 or 403 (re)starts a pause; any other answer to a probe ends it.</summary>
-    public async Task ObserveAsync(CredentialScope? probe, string workspace, BrazeResponse response, CancellationToken cancellationToken)
+    public async Task ObserveAsync(CredentialScope? probe, BrazeWorkspace workspace, BrazeResponse response, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(response);
         CredentialScope? refused = response.StatusCode switch
         {
-            401 => new CredentialScope(workspace, null),
-            403 => new CredentialScope(workspace, response.Endpoint),
+            401 => CredentialScope.Key(workspace),
+            403 => CredentialScope.Permission(workspace, response.Endpoint),
             _ => null,
         };
 
@@ -129,11 +146,12 @@ internal sealed class CredentialGate(TimeProvider time, IOptions<PacingOptions> 
                 state.ProbeInFlight = false;
             }
 
-            metrics.CredentialRejected(workspace, response.Endpoint, response.StatusCode);
-            Log.CredentialRejected(logger, workspace, response.Endpoint, response.StatusCode, scope.ToString(), pause.TotalMinutes);
+            metrics.CredentialRejected(workspace.Name, response.Endpoint, response.StatusCode);
+            Log.CredentialRejected(logger, workspace.Name, response.Endpoint, response.StatusCode, scope.ToString(), pause.TotalMinutes);
             if (shared.IsAvailable)
             {
-                await shared.RaiseClosedUntilAsync(scope.SharedKey, until, "credential_" + response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+                var reason = "credential_" + response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await shared.RaiseClosedUntilAsync(scope.SharedRow, until, reason, probeFirst: true, options.Value.MaxCredentialPause, cancellationToken).ConfigureAwait(false);
             }
         }
 

@@ -12,9 +12,18 @@ internal sealed class PacingOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan ShortRateLimitWait { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Wait after a 429 that carried neither <c>X-RateLimit-Reset</c> nor <c>Retry-After</c>.</summary>
+    /// <summary>Wait after a 429 that carried no readable retry wait and no readable <c>X-RateLimit-Reset</c>.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan RateLimitFallbackWait { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// The longest any one answer may hold a bucket: a 429's wait is cut to it (and one probe request then goes first, as
+    /// after a credential pause), a <c>X-RateLimit-Reset</c> further than this past the answer's <c>Date</c> is ignored, and
+    /// readers of the shared table ignore a closed-until or a window further ahead. It must cover the longest window the
+    /// relay paces (an hour for Braze's hourly buckets): a reset beyond it leaves that bucket without a known window.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan MaxRateLimitHold { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Largest random extra added to a rate-limit wait, so that waiting dispatches do not all fire at the reset instant.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
@@ -28,13 +37,13 @@ internal sealed class PacingOptions
     [Range(0.01, 1.0)]
     public double RateLimitShare { get; set; } = 1.0;
 
-    /// <summary>Requests one instance may have in flight per rate-limit family before Braze's first rate-limit headers arrive.</summary>
+    /// <summary>Requests one instance may have in flight per rate-limit bucket before Braze's first rate-limit headers arrive.</summary>
     [Range(1, 100)]
     public int InitialRequests { get; set; } = 1;
 
     /// <summary>
     /// Share the rate-limit state (a 429's hold, the window's request budget) with every instance through one small
-    /// record per workspace and family in Azure Table Storage. Off, each instance paces on its own answers only.
+    /// record per workspace and bucket in Azure Table Storage. Off, each instance paces on its own answers only.
     /// </summary>
     public bool SharedPacing { get; set; } = true;
 
@@ -50,11 +59,11 @@ internal sealed class PacingOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan MaxCredentialPause { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>The table holding the shared pacing records (one entity per workspace and family).</summary>
+    /// <summary>The table holding the shared pacing records (one entity per REST host, API key fingerprint and bucket).</summary>
     [RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
     public string SharedPacingTable { get; set; } = "relaypacing";
 
-    /// <summary>How long an instance trusts its last read of the shared pacing record (at most about 4 reads/s per family).</summary>
+    /// <summary>How long an instance trusts its last read of the shared pacing record (at most about 4 reads/s per bucket).</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:00:10")]
     public TimeSpan SharedStateCacheDuration { get; set; } = TimeSpan.FromMilliseconds(250);
 }

@@ -8,107 +8,125 @@ using Microsoft.Extensions.Options;
 
 namespace BrazeFunctions.Core.Pacing;
 
-/// <summary>What the shared record said when it was read.</summary>
-internal sealed record SharedPacingRecord(DateTimeOffset ClosedUntil, string? ClosedReason, long Window, int Granted, ETag ETag);
-
 /// <summary>
-/// The rate-limit state every instance shares, one table entity per workspace and family (table <c>relaypacing</c>):
+/// The rate-limit state every instance shares, one typed entity per REST host, API key fingerprint and bucket (table
+/// <c>relaypacing</c>, see <see cref="SharedPacingEntity"/>):
 /// <list type="bullet">
 /// <item>closed-until, a monotonic maximum written only when Braze refuses a request (429, 401, 403), so that one
 /// instance's 429 holds the others;</item>
-/// <item>the request budget granted in the current window (window = Braze's reset epoch), claimed in chunks, so that
-/// the instances together never spend more than the relay's share of a window.</item>
+/// <item>the requests granted in the current window (window = Braze's reset epoch), claimed in chunks, so that the
+/// instances together never spend more than the relay's share of a window.</item>
 /// </list>
-/// Remaining is never written per answer. Reads go through a short cache; writes are conditional (ETag). When the store
-/// fails, it reports itself unavailable for a cool-down and the pacer keeps delivering on its per-instance state.
+/// Writes are conditional (ETag) and a write that never landed grants nothing: a claim that lost every race to other
+/// instances returns <see cref="LedgerClaimStatus.Contended"/> with no requests, and a closed-until raise that lost them
+/// is counted and logged. Reads go through a short cache, and ignore a window further ahead than
+/// <see cref="PacingOptions.MaxRateLimitHold"/>. When the store fails, it reports itself unavailable for a cool-down and
+/// the pacer keeps delivering on its per-instance state.
 /// </summary>
-internal sealed class SharedPacingStore : IRelayHealthCheck
+internal sealed class SharedPacingStore(RelayTables tables, TimeProvider time, IOptions<PacingOptions> options, RelayMetrics metrics, ILogger<SharedPacingStore> logger)
+    : IRelayHealthCheck
 {
     private static readonly TimeSpan FailureCooldown = TimeSpan.FromSeconds(30);
     private const int MaxWriteAttempts = 4;
+    private static readonly SharedPacingRecord Empty = new(DateTimeOffset.UnixEpoch, null, false, 0, 0, default);
 
-    private readonly RelayTables _tables;
-    private readonly TimeProvider _time;
-    private readonly IOptions<PacingOptions> _options;
-    private readonly RelayMetrics _metrics;
-    private readonly ILogger<SharedPacingStore> _logger;
-    private readonly ConcurrentDictionary<PaceKey, (SharedPacingRecord? Record, long ReadAt)> _cache = new();
+    private readonly ConcurrentDictionary<SharedRow, (SharedPacingRecord? Record, long ReadAt)> _cache = new();
     private readonly SemaphoreSlim _tableCreation = new(1, 1);
     private volatile bool _tableExists;
     private long _unavailableUntil;
     private int _inOutage;
 
-    public SharedPacingStore(RelayTables tables, TimeProvider time, IOptions<PacingOptions> options, RelayMetrics metrics, ILogger<SharedPacingStore> logger)
+    private enum WriteOutcome
     {
-        _tables = tables;
-        _time = time;
-        _options = options;
-        _metrics = metrics;
-        _logger = logger;
+        Written,
+        Unchanged,
+        Contended,
+        Failed,
     }
 
     public string Name => "shared_pacing";
 
-    private string Table => _options.Value.SharedPacingTable;
+    private string Table => options.Value.SharedPacingTable;
 
     /// <summary>False while the store is cooling down after a failure: callers pace on their own state meanwhile.</summary>
-    public bool IsAvailable => _options.Value.SharedPacing && _time.GetTimestamp() >= Interlocked.Read(ref _unavailableUntil);
+    public bool IsAvailable => options.Value.SharedPacing && time.GetTimestamp() >= Interlocked.Read(ref _unavailableUntil);
 
     /// <summary>
     /// The record, at most <paramref name="maxAge"/> (default <see cref="PacingOptions.SharedStateCacheDuration"/>) old;
     /// null when absent or unavailable.
     /// </summary>
-    public async ValueTask<SharedPacingRecord?> ReadAsync(PaceKey key, CancellationToken cancellationToken, TimeSpan? maxAge = null)
+    public async ValueTask<SharedPacingRecord?> ReadAsync(SharedRow row, CancellationToken cancellationToken, TimeSpan? maxAge = null)
     {
-        if (_cache.TryGetValue(key, out var cached) && _time.GetElapsedTime(cached.ReadAt) < (maxAge ?? _options.Value.SharedStateCacheDuration))
+        if (_cache.TryGetValue(row, out var cached) && time.GetElapsedTime(cached.ReadAt) < (maxAge ?? options.Value.SharedStateCacheDuration))
         {
             return cached.Record;
         }
 
-        if (!IsAvailable)
-        {
-            return null;
-        }
-
-        return await ReadFreshAsync(key, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Raises closed-until to <paramref name="until"/> unless a later one is already there.</summary>
-    public async Task RaiseClosedUntilAsync(PaceKey key, DateTimeOffset until, string reason, CancellationToken cancellationToken)
-    {
-        await WriteAsync(key, record => record is not null && record.ClosedUntil >= until
-                ? null
-                : Entity(key, until, reason, record?.Window ?? 0, record?.Granted ?? 0),
-            cancellationToken).ConfigureAwait(false);
+        return IsAvailable ? await ReadFreshAsync(row, cancellationToken).ConfigureAwait(false) : null;
     }
 
     /// <summary>
-    /// Claims up to <paramref name="want"/> requests of window <paramref name="window"/>, never letting the window's grants
-    /// exceed <paramref name="cap"/>; <paramref name="alreadySpent"/> requests this instance sent in that window without a
-    /// grant (probes, local-only sends) are added first. Returns the number granted (0 when the window is spent or already
-    /// over), or null when the store failed.
+    /// Raises closed-until to <paramref name="until"/> unless a later one is already there; a stored closed-until further
+    /// ahead than <paramref name="maxAhead"/> is not believed and is overwritten. False when the raise did not land
+    /// (counted and logged).
     /// </summary>
-    public async Task<int?> ClaimAsync(PaceKey key, long window, int want, int cap, int alreadySpent, CancellationToken cancellationToken)
+    public async Task<bool> RaiseClosedUntilAsync(SharedRow row, DateTimeOffset until, string reason, bool probeFirst, TimeSpan maxAhead, CancellationToken cancellationToken)
+    {
+        var outcome = await WriteAsync(row, record =>
+        {
+            var believed = record is not null && record.ClosedUntil - time.GetUtcNow() <= maxAhead;
+            return believed && record!.ClosedUntil >= until
+                ? null
+                : (record ?? Empty) with { ClosedUntil = until, ClosedReason = reason, ProbeFirst = probeFirst };
+        }, cancellationToken).ConfigureAwait(false);
+        if (outcome is WriteOutcome.Contended or WriteOutcome.Failed)
+        {
+            metrics.SharedState("raise", "lost");
+            Log.SharedRaiseLost(logger, Table, row.Row, outcome == WriteOutcome.Failed ? "the table failed" : "other instances won every write");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Claims up to <see cref="LedgerClaim.Want"/> requests of the claim's window, never letting the window's grants
+    /// exceed its cap; requests this instance already spent in that window without a grant are added first. Grants only
+    /// what was written.
+    /// </summary>
+    public async Task<LedgerClaimResult> ClaimAsync(SharedRow row, LedgerClaim claim, CancellationToken cancellationToken)
     {
         var granted = 0;
-        var written = await WriteAsync(key, record =>
+        long fleet = 0;
+        var outcome = await WriteAsync(row, record =>
         {
             granted = 0;
-            if (record is not null && record.Window > window)
+            var current = record is not null && Believable(record.Window) ? record : null;
+            if (current is not null && current.Window > claim.Window)
             {
+                fleet = current.Granted;
                 return null; // Another instance already moved on to a later window: this one is over.
             }
 
-            var used = (record is not null && record.Window == window ? record.Granted : 0) + Math.Max(0, alreadySpent);
-            granted = Math.Max(0, Math.Min(want, cap - used));
-            return granted == 0 && alreadySpent <= 0 ? null : Entity(key, record?.ClosedUntil ?? DateTimeOffset.MinValue, record?.ClosedReason, window, used + granted);
+            var used = (current is not null && current.Window == claim.Window ? current.Granted : 0) + Math.Max(0, claim.AlreadySpent);
+            granted = Math.Max(0, Math.Min(claim.Want, claim.Cap - used));
+            fleet = used + granted;
+            return granted == 0 && claim.AlreadySpent <= 0
+                ? null
+                : (record ?? Empty) with { Window = claim.Window, Granted = (int)Math.Min(int.MaxValue, used + granted) };
         }, cancellationToken).ConfigureAwait(false);
-        return written ? granted : null;
+        return outcome switch
+        {
+            WriteOutcome.Written => new LedgerClaimResult(LedgerClaimStatus.Written, granted, fleet),
+            WriteOutcome.Unchanged => new LedgerClaimResult(LedgerClaimStatus.Unchanged, 0, fleet),
+            WriteOutcome.Contended => new LedgerClaimResult(LedgerClaimStatus.Contended, 0, 0),
+            _ => new LedgerClaimResult(LedgerClaimStatus.Failed, 0, 0),
+        };
     }
 
     public async Task<RelayHealthResult> CheckAsync(CancellationToken cancellationToken)
     {
-        if (!_options.Value.SharedPacing)
+        if (!options.Value.SharedPacing)
         {
             return new RelayHealthResult(true, null, new Dictionary<string, object?> { ["enabled"] = false });
         }
@@ -116,8 +134,7 @@ internal sealed class SharedPacingStore : IRelayHealthCheck
         try
         {
             // A point read of a key that never exists: proves the table service answers without creating anything.
-            var table = _tables.GetTable(Table);
-            await table.GetEntityIfExistsAsync<TableEntity>("health", "probe", cancellationToken: cancellationToken).ConfigureAwait(false);
+            await GetTable().GetEntityIfExistsAsync<SharedPacingEntity>("health", "probe", cancellationToken: cancellationToken).ConfigureAwait(false);
             return new RelayHealthResult(true, null, new Dictionary<string, object?> { ["enabled"] = true, ["table"] = Table });
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
@@ -131,19 +148,22 @@ internal sealed class SharedPacingStore : IRelayHealthCheck
         }
     }
 
-    private async Task<SharedPacingRecord?> ReadFreshAsync(PaceKey key, CancellationToken cancellationToken)
+    /// <summary>A window further ahead than the longest hold is not believed: one hostile reset must not stall the fleet.</summary>
+    private bool Believable(long window) => window - time.GetUtcNow().ToUnixTimeSeconds() <= (long)options.Value.MaxRateLimitHold.TotalSeconds;
+
+    private async Task<SharedPacingRecord?> ReadFreshAsync(SharedRow row, CancellationToken cancellationToken)
     {
         try
         {
-            var response = await GetTable().GetEntityIfExistsAsync<TableEntity>(key.Workspace, key.Family, cancellationToken: cancellationToken).ConfigureAwait(false);
-            var record = response.HasValue ? ToRecord(response.Value!) : null;
-            _cache[key] = (record, _time.GetTimestamp());
+            var response = await GetTable().GetEntityIfExistsAsync<SharedPacingEntity>(row.Partition, row.Row, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var record = response.HasValue ? SharedPacingRecord.From(response.Value!) : null;
+            _cache[row] = (record, time.GetTimestamp());
             Succeeded("read");
             return record;
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
-            _cache[key] = (null, _time.GetTimestamp());
+            _cache[row] = (null, time.GetTimestamp());
             Succeeded("read");
             return null;
         }
@@ -154,54 +174,65 @@ internal sealed class SharedPacingStore : IRelayHealthCheck
         }
     }
 
-    /// <summary>Read-modify-write with the record's ETag, retried on conflicts. Returns false when the store failed.</summary>
-    private async Task<bool> WriteAsync(PaceKey key, Func<SharedPacingRecord?, TableEntity?> change, CancellationToken cancellationToken)
+    /// <summary>Read-modify-write with the record's ETag, decided again on each conflict; null from <paramref name="change"/> means nothing to write.</summary>
+    private async Task<WriteOutcome> WriteAsync(SharedRow row, Func<SharedPacingRecord?, SharedPacingRecord?> change, CancellationToken cancellationToken)
     {
         if (!IsAvailable)
         {
-            return false;
+            return WriteOutcome.Failed;
         }
 
         try
         {
             await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-            var table = GetTable();
-            var record = _cache.TryGetValue(key, out var cached) ? cached.Record : await ReadFreshAsync(key, cancellationToken).ConfigureAwait(false);
+            var record = _cache.TryGetValue(row, out var cached) ? cached.Record : await ReadFreshAsync(row, cancellationToken).ConfigureAwait(false);
             for (var attempt = 1; attempt <= MaxWriteAttempts; attempt++)
             {
-                var entity = change(record);
-                if (entity is null)
+                if (change(record) is not { } next)
                 {
-                    return true;
+                    return WriteOutcome.Unchanged;
                 }
 
-                try
+                if (await TryWriteAsync(row, record, next, cancellationToken).ConfigureAwait(false))
                 {
-                    var response = record is null
-                        ? await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false)
-                        : await table.UpdateEntityAsync(entity, record.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                    entity.ETag = response.Headers.ETag ?? default;
-                    _cache[key] = (ToRecord(entity), _time.GetTimestamp());
-                    Succeeded("write");
-                    return true;
+                    return WriteOutcome.Written;
                 }
-                catch (RequestFailedException ex) when (ex.Status is 409 or 412 or 404)
+
+                // Another instance wrote first (or deleted the row): read what it wrote and decide again.
+                metrics.SharedState("write", "conflict");
+                record = await ReadFreshAsync(row, cancellationToken).ConfigureAwait(false);
+                if (!IsAvailable)
                 {
-                    // Another instance wrote first (or deleted the row): read what it wrote and decide again.
-                    _metrics.SharedState("write", "conflict");
-                    record = await ReadFreshAsync(key, cancellationToken).ConfigureAwait(false);
-                    if (!IsAvailable)
-                    {
-                        return false;
-                    }
+                    return WriteOutcome.Failed;
                 }
             }
 
-            return true; // Contended: the other writers' values stand; this change is given up, which is safe for both uses.
+            metrics.SharedState("write", "contended");
+            return WriteOutcome.Contended;
         }
         catch (Exception ex) when (StorageFailure.Is(ex, cancellationToken))
         {
             Failed("write", ex);
+            return WriteOutcome.Failed;
+        }
+    }
+
+    /// <summary>One conditional write; false when another instance's write came first.</summary>
+    private async Task<bool> TryWriteAsync(SharedRow row, SharedPacingRecord? current, SharedPacingRecord next, CancellationToken cancellationToken)
+    {
+        var entity = next.ToEntity(row);
+        try
+        {
+            var table = GetTable();
+            var response = current is null
+                ? await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false)
+                : await table.UpdateEntityAsync(entity, current.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            _cache[row] = (next with { ETag = response.Headers.ETag ?? default }, time.GetTimestamp());
+            Succeeded("write");
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412 or 404)
+        {
             return false;
         }
     }
@@ -228,43 +259,26 @@ internal sealed class SharedPacingStore : IRelayHealthCheck
         }
     }
 
-    private TableClient GetTable() => _tables.GetTable(Table);
-
+    private TableClient GetTable() => tables.GetTable(Table);
 
     private void Succeeded(string operation)
     {
-        _metrics.SharedState(operation, "ok");
+        metrics.SharedState(operation, "ok");
         if (Interlocked.Exchange(ref _inOutage, 0) == 1)
         {
-            Log.SharedPacingRestored(_logger, Table);
+            Log.SharedPacingRestored(logger, Table);
         }
     }
 
     private void Failed(string operation, Exception ex)
     {
-        _metrics.SharedState(operation, "failed");
-        Interlocked.Exchange(ref _unavailableUntil, _time.GetTimestamp() + (long)(FailureCooldown.TotalSeconds * _time.TimestampFrequency));
+        metrics.SharedState(operation, "failed");
+        Interlocked.Exchange(ref _unavailableUntil, time.GetTimestamp() + (long)(FailureCooldown.TotalSeconds * time.TimestampFrequency));
         _cache.Clear();
         if (Interlocked.Exchange(ref _inOutage, 1) == 0)
         {
             // Once per outage, not once per request.
-            Log.SharedPacingUnavailable(_logger, Table, StorageFailure.Describe(ex), FailureCooldown.TotalSeconds);
+            Log.SharedPacingUnavailable(logger, Table, StorageFailure.Describe(ex), FailureCooldown.TotalSeconds);
         }
     }
-
-    private static TableEntity Entity(PaceKey key, DateTimeOffset closedUntil, string? reason, long window, int granted) => new(key.Workspace, key.Family)
-    {
-        ["ClosedUntil"] = closedUntil == DateTimeOffset.MinValue ? DateTimeOffset.UnixEpoch : closedUntil,
-        ["ClosedReason"] = reason,
-        ["Window"] = window,
-        ["Granted"] = granted,
-    };
-
-    private static SharedPacingRecord ToRecord(TableEntity entity) => new(
-        entity.GetDateTimeOffset("ClosedUntil") ?? DateTimeOffset.UnixEpoch,
-        entity.GetString("ClosedReason"),
-        entity.GetInt64("Window") ?? 0,
-        entity.GetInt32("Granted") ?? 0,
-        entity.ETag);
-
 }

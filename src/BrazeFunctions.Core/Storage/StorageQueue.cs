@@ -14,6 +14,13 @@ internal static class QueueMessageLimits
 
     /// <summary>Azure Storage refuses a visibility delay above 7 days.</summary>
     public static readonly TimeSpan MaxVisibilityDelay = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// The delay as storage will apply it: whole seconds, rounded up. The SDK sends <c>(int)TotalSeconds</c>, so a 1.9-s
+    /// deferral would come back after 1 s, before the budget it waits for, and be deferred again for nothing.
+    /// </summary>
+    public static TimeSpan? WholeSeconds(TimeSpan? delay) =>
+        delay is { } d && d > TimeSpan.Zero ? TimeSpan.FromSeconds(Math.Ceiling(d.TotalSeconds - 1e-9)) : delay;
 }
 
 /// <summary>
@@ -56,9 +63,10 @@ public sealed class StorageQueue
 
     public QueueClient Client => _client;
 
-    /// <summary>Sends one message; returns only after storage acknowledged it.</summary>
+    /// <summary>Sends one message; returns only after storage acknowledged it. A visibility delay is rounded up to whole seconds.</summary>
     public async Task<SendReceipt> SendAsync(BinaryData message, TimeSpan? visibilityDelay, TimeSpan? timeToLive, CancellationToken cancellationToken)
     {
+        visibilityDelay = QueueMessageLimits.WholeSeconds(visibilityDelay);
         try
         {
             return (await _client.SendMessageAsync(message, visibilityDelay, timeToLive, cancellationToken).ConfigureAwait(false)).Value;

@@ -1,6 +1,5 @@
 using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Delivery;
-using BrazeFunctions.Core.Pacing;
 using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.Sandbox;
 using BrazeFunctions.IntegrationTests.Infrastructure;
@@ -9,7 +8,7 @@ namespace BrazeFunctions.IntegrationTests.Braze;
 
 /// <summary>
 /// One Braze call is bounded, whatever the other end does after its headers: a proxy that stalls, or an answer that
-/// streams more than the relay will read. The status still decides, and the batch's ticket, claims and counters are
+/// streams more than the relay will read. The status still decides, and the batch's lease, claims and counters are
 /// all given back.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
@@ -24,14 +23,14 @@ public sealed class BoundedCallTests(AzuriteFixture azurite)
         // The stall outlasts the timeout many times over: a call bounded only to its headers would wait it out.
         rig.Braze.Script(new SandboxAnswer.StallAfterHeaders(201));
         var item = rig.Item(rig.Envelope("{}"), AmbiguousOutcomePolicy.DeadLetter);
-        var ticket = await TicketAsync(rig);
+        var lease = await rig.LeaseAsync(item);
 
-        await rig.Host.Get<BatchSender>().SendAsync([item], ticket, default);
+        await rig.Host.Get<BatchSender>().SendAsync([item], lease, default);
 
         // The client gave up on the body at its timeout: without one bound over the whole call it would have waited out the stall.
         var accepted = Assert.IsType<DeliveryReport.Accepted>(await item.Report);
         Assert.Equal(BrazeClient.BodyUnreadable, accepted.Response.Message);
-        Assert.Equal(1, ticket.Settled);
+        Assert.True(lease.IsSettled);
         Assert.Equal(1, rig.Braze.Counters["u-1/visits"]);
         Assert.NotNull(item.Claim);
     }
@@ -43,12 +42,12 @@ public sealed class BoundedCallTests(AzuriteFixture azurite)
         const long huge = 64L * 1024 * 1024;
         rig.Braze.Script(new SandboxAnswer.HugeChunkedBody(huge));
         var item = rig.Item(rig.Envelope("{}"), AmbiguousOutcomePolicy.DeadLetter);
-        var ticket = await TicketAsync(rig);
+        var lease = await rig.LeaseAsync(item);
 
-        await rig.Host.Get<BatchSender>().SendAsync([item], ticket, default);
+        await rig.Host.Get<BatchSender>().SendAsync([item], lease, default);
 
         var accepted = Assert.IsType<DeliveryReport.Accepted>(await item.Report);
-        Assert.Equal(1, ticket.Settled);
+        Assert.True(lease.IsSettled);
         Assert.Equal(1, rig.Braze.Counters["u-1/visits"]);
     }
 
@@ -69,28 +68,22 @@ public sealed class BoundedCallTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task SendAsync_CancelledWhileClaiming_GivesTheTicketBack()
+    public async Task SendAsync_CancelledWhileClaiming_GivesTheLeaseBack()
     {
         var stall = new StallPolicy(StorageFaults.IsInsert, count: 1);
         await using var rig = await DispatchRig.StartAsync(azurite, configure: s => StorageFaults.OnTables(s, azurite.ConnectionString, stall));
         var item = rig.Item(rig.Envelope("{}"), AmbiguousOutcomePolicy.DeadLetter);
-        var ticket = await TicketAsync(rig);
+        var lease = await rig.LeaseAsync(item);
         using var shutdown = new CancellationTokenSource();
 
-        var sending = rig.Host.Get<BatchSender>().SendAsync([item], ticket, shutdown.Token);
+        var sending = rig.Host.Get<BatchSender>().SendAsync([item], lease, shutdown.Token);
         await Poll.UntilAsync(() => stall.Stalled > 0, "the claim's insert to reach the table service");
 
         await shutdown.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending);
-        Assert.Equal(1, ticket.Settled);
+        Assert.True(lease.IsSettled);
         Assert.IsType<DeliveryReport.ShutDown>(await item.Report);
         Assert.Empty(rig.Braze.Requests);
-    }
-
-    private static async Task<PaceTicket> TicketAsync(DispatchRig rig)
-    {
-        var decision = await rig.Host.Get<RateLimitPacer>().AcquireAsync(PaceKey.For("default", "/users/track"), "/users/track", TimeSpan.FromSeconds(5), default);
-        return decision.Ticket ?? throw new InvalidOperationException("no budget for the test's request");
     }
 }

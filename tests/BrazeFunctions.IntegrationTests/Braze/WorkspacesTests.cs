@@ -9,6 +9,7 @@ using BrazeFunctions.Core.Ingress;
 using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Sandbox;
+using BrazeBucket = BrazeFunctions.Sandbox.BrazeBucket;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -159,11 +160,14 @@ public sealed class WorkspacesTests(AzuriteFixture azurite) : IDisposable
             toDefault.Add((await rig.Dispatcher.DispatchAsync(DispatchRig.Message(rig.Envelope($$$"""{"user_id":"a-{{{i}}}","event_properties":{"plan":"gold"}}""", route: DefaultRoute)), 1, default)).Outcome);
         }
 
-        // brandb may spend half of its 4 requests per window; the default workspace keeps the global share (all of it).
+        // brandb may spend half of its 4 requests per window and stops there. The default workspace keeps the global share
+        // (all of it): it sends beyond brandb's two, though not necessarily all four at this instant, since the pacer releases
+        // a window's budget spread over the window.
         Assert.Equal([DispatchOutcome.Delivered, DispatchOutcome.Delivered, DispatchOutcome.Deferred, DispatchOutcome.Deferred], toBrandB);
-        Assert.All(toDefault, o => Assert.Equal(DispatchOutcome.Delivered, o));
         Assert.Equal((2, 0), (brandB.Requests.Count, brandB.RateLimitedAnswers));
-        Assert.Equal((4, 0), (rig.Braze.Requests.Count, rig.Braze.RateLimitedAnswers));
+        Assert.InRange(rig.Braze.Requests.Count, 3, 4);
+        Assert.Equal(0, rig.Braze.RateLimitedAnswers);
+        Assert.Equal(rig.Braze.Requests.Count, toDefault.Count(o => o == DispatchOutcome.Delivered));
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class BatchSenderTests(AzuriteFixture azurite)
         var items = Attributes(rig, 3);
         rig.Braze.Script(new SandboxAnswer.Status(400, "{\"message\":\"Invalid request\",\"errors\":[{\"type\":\"bad plan\",\"input_array\":\"attributes\",\"index\":1}]}"));
 
-        await rig.Host.Get<BatchSender>().SendAsync(items, null, default);
+        await rig.Host.Get<BatchSender>().SendAsync(items, await rig.LeaseAsync(items[0]), default);
 
         var refused = Assert.IsType<DeliveryReport.Refused>(await items[1].Report);
         Assert.Equal("bad plan", Assert.Single(refused.Errors).Type);
@@ -38,7 +38,7 @@ public sealed class BatchSenderTests(AzuriteFixture azurite)
         var items = Attributes(rig, 4);
         rig.Braze.Script(new SandboxAnswer.Status(400, "{\"message\":\"Invalid request\"}"));
 
-        await rig.Host.Get<BatchSender>().SendAsync(items, null, default);
+        await rig.Host.Get<BatchSender>().SendAsync(items, await rig.LeaseAsync(items[0]), default);
 
         foreach (var item in items)
         {
@@ -55,7 +55,7 @@ public sealed class BatchSenderTests(AzuriteFixture azurite)
         var items = Attributes(rig, 2);
         rig.Braze.Script(new SandboxAnswer.Status(400, "{\"message\":\"Invalid request\"}"));
 
-        await rig.Host.Get<BatchSender>().SendAsync(items, null, default);
+        await rig.Host.Get<BatchSender>().SendAsync(items, await rig.LeaseAsync(items[0]), default);
 
         Assert.All(await Task.WhenAll(items.Select(i => i.Report)), r => Assert.IsType<DeliveryReport.SplitUnresolved>(r));
         Assert.Single(rig.Braze.Requests);
@@ -68,7 +68,7 @@ public sealed class BatchSenderTests(AzuriteFixture azurite)
         rig.Braze.UsersTrackObjectCap = 2;
         var items = Attributes(rig, 4);
 
-        await rig.Host.Get<BatchSender>().SendAsync(items, null, default);
+        await rig.Host.Get<BatchSender>().SendAsync(items, await rig.LeaseAsync(items[0]), default);
 
         Assert.All(await Task.WhenAll(items.Select(i => i.Report)), r => Assert.IsType<DeliveryReport.Accepted>(r));
         Assert.Equal([400, 201, 201], rig.Braze.Requests.Select(r => r.Status));
@@ -83,7 +83,7 @@ public sealed class BatchSenderTests(AzuriteFixture azurite)
         var attribute = Attributes(rig, 1)[0];
         rig.Braze.Script(new SandboxAnswer.ApplyThenStatus(500));
 
-        await rig.Host.Get<BatchSender>().SendAsync([counter, attribute], null, default);
+        await rig.Host.Get<BatchSender>().SendAsync([counter, attribute], await rig.LeaseAsync(counter), default);
 
         Assert.True(Assert.IsType<DeliveryReport.Failed>(await counter.Report).Ambiguous);
         Assert.IsType<DeliveryReport.Accepted>(await attribute.Report);

@@ -175,6 +175,13 @@ internal sealed class DispatchRig : IAsyncDisposable
         return new Core.Delivery.DeliveryItem(envelope, Host.Get<BrazeWorkspaces>().Get(WebhookTemplate.DefaultWorkspace), "/users/track", shape, key ?? envelope.Id, policy, coalesce);
     }
 
+    /// <summary>A lease from the pacer for <paramref name="item"/>'s budget, as the batcher takes one before sending.</summary>
+    public async Task<Core.Pacing.PaceLease> LeaseAsync(Core.Delivery.DeliveryItem item)
+    {
+        var lease = await Host.Get<Core.Pacing.RateLimitPacer>().AcquireAsync(Core.Delivery.BatchSender.PaceRequestOf(item), default);
+        return lease.IsAcquired ? lease : throw new InvalidOperationException($"no budget for the test's request ({lease.Reason}, {lease.RetryAfter})");
+    }
+
     public static string Message(WebhookEnvelope envelope) => System.Text.Encoding.UTF8.GetString(EnvelopeCodec.Serialize(envelope));
 
     public async Task<QueueMessage[]> ReceiveAllAsync(QueueClient client)

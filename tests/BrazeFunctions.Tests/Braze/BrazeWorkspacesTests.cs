@@ -73,6 +73,55 @@ public sealed class BrazeWorkspacesTests
     }
 
     [Fact]
+    public void RateLimitScope_HostAndKeyFingerprint_NeverTheKey()
+    {
+        var workspaces = Bind(new()
+        {
+            ["Braze:RestEndpoint"] = "https://rest.fra-01.braze.eu",
+            ["Braze:ApiKey"] = "key-production",
+            ["Braze:Workspaces:staging:RestEndpoint"] = "https://rest.fra-01.braze.eu",
+            ["Braze:Workspaces:staging:ApiKey"] = "key-staging",
+            ["Braze:Workspaces:alias:RestEndpoint"] = "https://rest.fra-01.braze.eu",
+            ["Braze:Workspaces:alias:ApiKey"] = "key-production",
+        });
+
+        var production = workspaces.Get("default").RateLimitScope;
+        Assert.StartsWith("rest.fra-01.braze.eu_", production, StringComparison.Ordinal);
+        Assert.DoesNotContain("key-production", production, StringComparison.Ordinal);
+        Assert.Matches("^[a-z0-9.-]+_[0-9a-f]{24}$", production);
+        // Braze keys its limits on the workspace behind the key: same host and key, one budget; another key, another.
+        Assert.Equal(production, workspaces.Get("alias").RateLimitScope);
+        Assert.NotEqual(production, workspaces.Get("staging").RateLimitScope);
+    }
+
+    [Theory]
+    [InlineData(null, UsersTrackCapShape.Combined)]
+    [InlineData("combined", UsersTrackCapShape.Combined)]
+    [InlineData("per-array", UsersTrackCapShape.PerArray)]
+    [InlineData(" Per-Array ", UsersTrackCapShape.PerArray)]
+    public void Resolve_UsersTrackCapShape_CombinedUnlessTheContractSaysPerArray(string? setting, UsersTrackCapShape expected)
+    {
+        var workspaces = Bind(new()
+        {
+            ["Braze:Workspaces:legacy:RestEndpoint"] = "https://rest.fra-01.braze.eu",
+            ["Braze:Workspaces:legacy:ApiKey"] = "key",
+            ["Braze:Workspaces:legacy:UsersTrackCapShape"] = setting,
+        });
+
+        Assert.Equal(expected, workspaces.Get("legacy").CapShape);
+    }
+
+    [Fact]
+    public void Validate_UnknownCapShape_FailsNamingTheSetting()
+    {
+        var options = BindOptions(new() { ["Braze:RestEndpoint"] = "https://rest.fra-01.braze.eu", ["Braze:ApiKey"] = "key-1", ["Braze:Workspaces:default:UsersTrackCapShape"] = "each" });
+
+        var result = new BrazeOptionsValidator().Validate(null, options);
+
+        Assert.Contains("Braze:Workspaces:default:UsersTrackCapShape must be 'combined'", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Get_UnknownWorkspace_NamesTheKnownOnes()
     {
         var workspaces = Bind(new() { ["Braze:RestEndpoint"] = "https://rest.fra-01.braze.eu", ["Braze:ApiKey"] = "k" });

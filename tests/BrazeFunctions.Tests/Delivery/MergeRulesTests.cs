@@ -5,8 +5,14 @@ using static BrazeFunctions.Tests.Delivery.DeliveryItems;
 
 namespace BrazeFunctions.Tests.Delivery;
 
+/// <summary>Merge eligibility: who may wait for company, which group an item joins, and the caps a merged request stops at (the object cap as the workspace's contract counts it: in total, or per array for legacy contracts).</summary>
 public sealed class MergeRulesTests
 {
+    private static readonly BrazeWorkspace Legacy = Workspace with { CapShape = UsersTrackCapShape.PerArray };
+
+    private readonly MergeRules _rules = new(Options.Create(new CoalescingOptions()),
+        new UsersTrackCaps(Options.Create(new BrazeRequestLimits()), new BrazeWorkspaces(Options.Create(new BrazeOptions { RestEndpoint = Workspace.RestEndpoint, ApiKey = "key" }))));
+
     [Theory]
     [InlineData(true, false, 100, true)]
     [InlineData(false, false, 100, false)]
@@ -69,16 +75,59 @@ public sealed class MergeRulesTests
     private static MergeRules Rules(CoalescingOptions coalescing, BrazeRequestLimits? limits = null) =>
         new(Options.Create(coalescing), new UsersTrackCaps(Options.Create(limits ?? new BrazeRequestLimits()), new BrazeWorkspaces(Options.Create(new BrazeOptions()))));
 
-    private static MergeLoad Load(DeliveryItem first)
-    {
-        var load = new MergeLoad();
-        load.Add(first);
-        return load;
-    }
-
     private static string Attributes(int count) =>
         "{\"attributes\":[" + string.Join(',', Enumerable.Range(0, count).Select(i => $"{{\"external_id\":\"u{i}\",\"plan\":\"gold\"}}")) + "]}";
 
     private static DeliveryItem Trigger(params string[] users) =>
         Item("{\"canvas_id\":\"c\",\"recipients\":[" + string.Join(',', users.Select(u => $"{{\"external_user_id\":\"{u}\"}}")) + "]}", BrazeEndpoints.CanvasTriggerSend);
+
+    [Fact]
+    public void Fits_Combined_CountsAttributesEventsAndPurchasesTogether()
+    {
+        var load = Load(Item(Track(attributes: 74)));
+
+        Assert.True(_rules.Fits(load, Item(Track(attributes: 0, events: 1))));
+        Assert.False(_rules.Fits(load, Item(Track(attributes: 1, events: 1))));
+    }
+
+    [Fact]
+    public void Fits_PerArray_CountsEachArrayOnItsOwn()
+    {
+        var load = Load(Item(Track(attributes: 75), workspace: Legacy));
+
+        Assert.True(_rules.Fits(load, Item(Track(attributes: 0, events: 75), workspace: Legacy)));
+        Assert.False(_rules.Fits(load, Item(Track(attributes: 1), workspace: Legacy)));
+    }
+
+    [Fact]
+    public void IsFull_PerArray_OnlyOnceEveryArrayIsFull()
+    {
+        var first = Item(Track(attributes: 75, events: 75), workspace: Legacy);
+        var load = Load(first);
+        Assert.False(_rules.IsFull(load, first));
+
+        load.Add(Item("{\"purchases\":[" + string.Join(",", Enumerable.Range(0, 75).Select(i => $"{{\"external_id\":\"p{i}\",\"product_id\":\"x\",\"currency\":\"EUR\",\"price\":1,\"time\":\"2026-11-29T10:00:00Z\"}}")) + "]}", workspace: Legacy));
+
+        Assert.True(_rules.IsFull(load, first));
+        Assert.Equal((75, 75, 75), (load.ObjectsIn("attributes"), load.ObjectsIn("events"), load.ObjectsIn("purchases")));
+    }
+
+    [Fact]
+    public void IsFull_Combined_AtTheCapInTotal()
+    {
+        var first = Item(Track(attributes: 40, events: 35));
+
+        Assert.True(_rules.IsFull(Load(first), first));
+    }
+
+    private static MergeLoad Load(params DeliveryItem[] items)
+    {
+        var load = new MergeLoad();
+        foreach (var item in items)
+        {
+            load.Add(item);
+        }
+
+        return load;
+    }
 }

@@ -68,6 +68,6 @@ public sealed class WebhookBodyCheckTests
         var configured = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Ingress:MaxBodyBytes"] = "1234" }).Build();
 
         Assert.Equal(1234, WebhookBodyCheck.MaxBodyBytes(configured));
-        Assert.Equal(48_000, WebhookBodyCheck.MaxBodyBytes(new ConfigurationBuilder().Build()));
+        Assert.Equal(1024 * 1024, WebhookBodyCheck.MaxBodyBytes(new ConfigurationBuilder().Build()));
     }
 }

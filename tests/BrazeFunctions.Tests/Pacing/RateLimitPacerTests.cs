@@ -1,229 +1,318 @@
+using System.Diagnostics.Metrics;
 using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Pacing;
-using BrazeFunctions.Core.Storage;
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
+using static BrazeFunctions.Tests.Pacing.PacingKit;
 
 namespace BrazeFunctions.Tests.Pacing;
 
-/// <summary>The pacer on a fake clock, without the shared record (its own tests run against Azurite).</summary>
-public sealed class RateLimitPacerTests : IDisposable
+/// <summary>The pacer's leases on a fake clock, without the shared table (its tests run against Azurite).</summary>
+public sealed class RateLimitPacerTests
 {
-    private static readonly PaceKey Key = new("default", "users-track");
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 29, 10, 0, 0, TimeSpan.Zero));
-    private readonly TestMeterFactory _meters = new();
-
     [Fact]
     public async Task Acquire_BeforeTheFirstHeaders_AllowsOnlyInitialRequestsInFlight()
     {
-        var pacer = Create(new PacingOptions { InitialRequests = 1 });
-        var probe = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
+        var rig = new Rig(new PacingOptions { InitialRequests = 1 });
+        using var probe = await rig.AcquireAsync();
 
-        var second = pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default).AsTask();
-        Assert.NotNull(probe.Ticket);
+        var second = rig.AcquireAsync().AsTask();
+        Assert.True(probe.IsAcquired);
         Assert.False(second.IsCompleted);
 
-        await pacer.CompleteAsync(probe.Ticket!, Answer(201, limit: 10, remaining: 9, resetInSeconds: 3), default);
+        await probe.CompleteAsync(Answer(rig.Now, 201), default);
 
-        Assert.NotNull((await second).Ticket);
+        using var granted = await second;
+        Assert.True(granted.IsAcquired);
     }
 
     [Fact]
     public async Task Acquire_RemainingDownToTheShareThreshold_WaitsForTheNextWindow()
     {
-        var pacer = Create(new PacingOptions { RateLimitShare = 0.5 });
-        var probe = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
-        // Half of the limit of 10 is for the customer's other integrations: at Remaining 5 the relay stops for this window.
-        await pacer.CompleteAsync(probe.Ticket!, Answer(201, limit: 10, remaining: 5, resetInSeconds: 2), default);
+        var rig = new Rig(new PacingOptions { RateLimitShare = 0.5 });
+        using (var probe = await rig.AcquireAsync())
+        {
+            // Half of the limit of 10 is for the customer's other integrations: at Remaining 5 the relay stops for this window.
+            await probe.CompleteAsync(Answer(rig.Now, 201, limit: 10, remaining: 5, resetInSeconds: 2), default);
+        }
 
-        var next = pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default).AsTask();
+        var next = rig.AcquireAsync().AsTask();
+        rig.Time.Advance(TimeSpan.FromMilliseconds(1999));
         Assert.False(next.IsCompleted);
-        _time.Advance(TimeSpan.FromSeconds(1));
-        Assert.False(next.IsCompleted);
-        _time.Advance(TimeSpan.FromSeconds(1));
+        rig.Time.Advance(TimeSpan.FromMilliseconds(1));
 
-        Assert.NotNull((await next).Ticket);
+        using var granted = await next;
+        Assert.True(granted.IsAcquired);
     }
 
     [Fact]
-    public async Task Acquire_RequestsInFlight_CountAgainstWhatRemains()
+    public async Task Acquire_429LongerThanTheCallerMayWait_RefusesAtOnceWithTheHoldAndItsReason()
     {
-        var pacer = Create(new PacingOptions { InitialRequests = 1 });
-        var probe = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
-        await pacer.CompleteAsync(probe.Ticket!, Answer(201, limit: 10, remaining: 2, resetInSeconds: 3), default);
+        var rig = new Rig(new PacingOptions { RateLimitJitter = TimeSpan.Zero });
+        using (var probe = await rig.AcquireAsync())
+        {
+            var verdict = await probe.CompleteAsync(Answer(rig.Now, 429, remaining: 0, resetInSeconds: 30), default);
+            Assert.Equal(new PaceVerdict(TimeSpan.FromSeconds(30), WaitInPlace: false), verdict);
+        }
 
-        var first = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
-        var second = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
-        var third = pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default).AsTask();
+        using var refused = await rig.AcquireAsync();
 
-        Assert.NotNull(first.Ticket);
-        Assert.NotNull(second.Ticket);
-        Assert.False(third.IsCompleted);
-        pacer.Abandon(second.Ticket!);
-        Assert.NotNull((await third).Ticket);
+        Assert.False(refused.IsAcquired);
+        Assert.Equal(PaceReason.RateLimited, refused.Reason);
+        Assert.Equal(TimeSpan.FromSeconds(30), refused.RetryAfter);
     }
 
     [Fact]
-    public async Task Acquire_After429LongerThanTheCallerMayWait_ReturnsTheHoldAtOnce()
+    public async Task Acquire_429InOneBucket_LeavesTheOtherBucketsOpen()
     {
-        var pacer = Create(new PacingOptions { RateLimitJitter = TimeSpan.Zero });
-        var probe = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
-        await pacer.CompleteAsync(probe.Ticket!, Answer(429, limit: 10, remaining: 0, resetInSeconds: 30), default);
+        var rig = new Rig(new PacingOptions { RateLimitJitter = TimeSpan.Zero });
+        using (var probe = await rig.AcquireAsync(BrazeBucket.Identity))
+        {
+            await probe.CompleteAsync(Answer(rig.Now, 429, remaining: 0, resetInSeconds: 60, endpoint: BrazeEndpoints.UsersIdentify), default);
+        }
 
-        var decision = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
+        foreach (var bucket in new[] { BrazeBucket.UsersTrack, BrazeBucket.Messaging, BrazeBucket.Subscription, BrazeBucket.Broadcast, BrazeBucket.Other })
+        {
+            using var lease = await rig.AcquireAsync(bucket);
+            Assert.True(lease.IsAcquired, $"{bucket} was held by an identity 429");
+        }
 
-        Assert.Null(decision.Ticket);
-        Assert.Equal(TimeSpan.FromSeconds(30), decision.Hold);
-        Assert.Equal(TimeSpan.FromSeconds(30), pacer.ClosedFor(Key));
-        Assert.Equal(TimeSpan.Zero, pacer.ClosedFor(new PaceKey("default", "rest-shared")));
+        using var identity = await rig.AcquireAsync(BrazeBucket.Identity);
+        Assert.False(identity.IsAcquired);
     }
 
     [Fact]
-    public async Task Acquire_After429WithinTheWait_SendsAfterTheResetAndCountsTheWait()
+    public async Task Acquire_429WithARetryAfterOfTwoDays_HoldsOnlyMaxRateLimitHoldThenLetsOneProbeGoFirst()
     {
-        var pacer = Create(new PacingOptions { RateLimitJitter = TimeSpan.Zero });
-        using var waits = new MetricCollector<long>(_meters, RelayMetrics.MeterName, "relay.pacing.waits");
-        var probe = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
-        await pacer.CompleteAsync(probe.Ticket!, Answer(429, limit: 10, remaining: 0, resetInSeconds: 2), default);
+        var rig = new Rig(new PacingOptions { MaxRateLimitHold = TimeSpan.FromSeconds(15), RateLimitJitter = TimeSpan.Zero, InitialRequests = 5 });
+        using (var first = await rig.AcquireAsync())
+        {
+            await first.CompleteAsync(Answer(rig.Now, 429, remaining: 0, resetInSeconds: null, retryAfter: TimeSpan.FromDays(2)), default);
+        }
 
-        var next = pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default).AsTask();
-        _time.Advance(TimeSpan.FromMilliseconds(1999));
-        Assert.False(next.IsCompleted);
-        _time.Advance(TimeSpan.FromMilliseconds(1));
+        using (var held = await rig.AcquireAsync())
+        {
+            Assert.Equal(TimeSpan.FromSeconds(15), held.RetryAfter);
+        }
 
-        Assert.NotNull((await next).Ticket);
-        var wait = Assert.Single(waits.GetMeasurementSnapshot());
-        Assert.Equal("waited", wait.Tags["outcome"]);
+        rig.Time.Advance(TimeSpan.FromSeconds(15));
+        using var probe = await rig.AcquireAsync();
+        var behind = rig.AcquireAsync().AsTask();
+        Assert.True(probe.IsAcquired);
+        Assert.False(behind.IsCompleted);
+
+        await probe.CompleteAsync(Answer(rig.Now, 201, limit: 100, remaining: 90), default);
+
+        using var released = await behind;
+        Assert.True(released.IsAcquired);
     }
 
     [Fact]
     public async Task Acquire_WindowLengthLearned_NextWindowNeedsNoProbeAndItsBudgetIsSpreadOverIt()
     {
-        var pacer = Create(new PacingOptions { InitialRequests = 1 });
-        var first = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
-        await pacer.CompleteAsync(first.Ticket!, Answer(201, limit: 10, remaining: 9, resetInSeconds: 3), default);
-        _time.Advance(TimeSpan.FromSeconds(3));
-        var second = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
-        await pacer.CompleteAsync(second.Ticket!, Answer(201, limit: 10, remaining: 9, resetInSeconds: 3), default);
+        var rig = new Rig(new PacingOptions { InitialRequests = 1 });
+        using (var first = await rig.AcquireAsync())
+        {
+            await first.CompleteAsync(Answer(rig.Now, 201), default);
+        }
 
-        // Two consecutive resets 3 s apart: when the next window starts the pacer knows it without a probe, and releases
-        // its 10 requests evenly, one every 0.3 s, instead of all at once.
-        _time.Advance(TimeSpan.FromSeconds(3));
-        var a = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
-        var b = pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default).AsTask();
-        Assert.NotNull(a.Ticket);
+        rig.Time.Advance(TimeSpan.FromSeconds(3));
+        using (var second = await rig.AcquireAsync())
+        {
+            await second.CompleteAsync(Answer(rig.Now, 201), default);
+        }
+
+        // Two resets 3 s apart: when the next window starts the pacer knows it without a probe, and releases its
+        // 10 requests evenly over the part of the window before its guard band instead of all at once.
+        rig.Time.Advance(TimeSpan.FromSeconds(3));
+        using var a = await rig.AcquireAsync();
+        var b = rig.AcquireAsync().AsTask();
+        Assert.True(a.IsAcquired);
         Assert.False(b.IsCompleted);
-        _time.Advance(TimeSpan.FromMilliseconds(300));
+        rig.Time.Advance(TimeSpan.FromMilliseconds(300));
 
-        Assert.NotNull((await b).Ticket);
+        using var granted = await b;
+        Assert.True(granted.IsAcquired);
     }
 
     [Fact]
-    public async Task IsStale_TicketOfAKnownWindow_OnceThatWindowMayHaveEnded()
+    public async Task Lease_DisposedUnsent_GivesItsBudgetBack()
     {
-        var pacer = Create(new PacingOptions { InitialRequests = 1 });
-        var probe = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
+        var rig = new Rig(new PacingOptions { InitialRequests = 1 });
+        using (var probe = await rig.AcquireAsync())
+        {
+            await probe.CompleteAsync(Answer(rig.Now, 201, limit: 10, remaining: 2), default);
+        }
+
+        var first = await rig.AcquireAsync();
+        using var second = await rig.AcquireAsync();
+        var third = rig.AcquireAsync().AsTask();
+        Assert.False(third.IsCompleted);
+
+        first.Dispose();
+
+        using var granted = await third;
+        Assert.True(granted.IsAcquired);
+    }
+
+    [Fact]
+    public async Task Lease_CompletedTwiceOrDisposedAfterCompletion_CountsOnce()
+    {
+        // Before the first headers one request may be in flight: the in-flight count shows what each lease gave back.
+        var rig = new Rig(new PacingOptions { InitialRequests = 1 });
+        var lease = await rig.AcquireAsync();
+        var noHeaders = Answer(rig.Now, 201, limit: null, remaining: null, resetInSeconds: null);
+        await lease.CompleteAsync(noHeaders, default);
+        Assert.Equal(PaceVerdict.Open, await lease.CompleteAsync(noHeaders, default));
+        lease.Dispose();
+
+        var second = await rig.AcquireAsync();
+        var third = rig.AcquireAsync().AsTask();
+        Assert.True(second.IsAcquired);
+        Assert.False(third.IsCompleted);
+        second.Dispose();
+        second.Dispose();
+
+        using var granted = await third;
+        Assert.True(granted.IsAcquired);
+        Assert.False(rig.AcquireAsync().AsTask().IsCompleted);
+    }
+
+    [Fact]
+    public async Task IsStale_LeaseOfAKnownWindow_OnceThatWindowMayHaveEnded()
+    {
+        var rig = new Rig(new PacingOptions { InitialRequests = 1 });
+        var probe = await rig.AcquireAsync();
         // A probe is granted before any window is known: it cannot go stale.
-        Assert.False(pacer.IsStale(probe.Ticket!));
-        await pacer.CompleteAsync(probe.Ticket!, Answer(201, limit: 10, remaining: 9, resetInSeconds: 3), default);
+        Assert.False(probe.IsStale);
+        await probe.CompleteAsync(Answer(rig.Now, 201), default);
 
-        var ticket = (await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default)).Ticket!;
-        _time.Advance(TimeSpan.FromSeconds(1.5));
-        Assert.False(pacer.IsStale(ticket));
+        using var lease = await rig.AcquireAsync();
+        rig.Time.Advance(TimeSpan.FromSeconds(1.5));
+        Assert.False(lease.IsStale);
         // The answer's Date and arrival were the same instant, so the window ends no earlier than 2 s from the grant
-        // (reset 3 s away, less the second Date's whole seconds may hide) and no later than 3 s.
-        _time.Advance(TimeSpan.FromSeconds(1.5));
+        // (reset 3 s away, less the second a Date's whole seconds may hide).
+        rig.Time.Advance(TimeSpan.FromSeconds(0.5));
 
-        Assert.True(pacer.IsStale(ticket));
+        Assert.True(lease.IsStale);
     }
 
     [Fact]
     public async Task Acquire_After401_PausesTheWorkspaceThenLetsOneProbeGoFirst()
     {
-        var pacer = Create(new PacingOptions { CredentialPause = TimeSpan.FromMinutes(5), MaxCredentialPause = TimeSpan.FromMinutes(15) });
-        var first = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
-        await pacer.CompleteAsync(first.Ticket!, Answer(401, limit: 10, remaining: 9, resetInSeconds: 3), default);
+        var rig = new Rig(new PacingOptions { CredentialPause = TimeSpan.FromMinutes(5), MaxCredentialPause = TimeSpan.FromMinutes(15) });
+        using (var first = await rig.AcquireAsync())
+        {
+            Assert.Equal(new PaceVerdict(TimeSpan.FromMinutes(5), WaitInPlace: false), await first.CompleteAsync(Answer(rig.Now, 401), default));
+        }
 
-        var held = await pacer.AcquireAsync(new PaceKey("default", "rest-shared"), "/canvas/trigger/send", TimeSpan.FromSeconds(5), default);
-        Assert.Null(held.Ticket);
-        Assert.Equal("credential", held.HoldReason);
-        Assert.Equal(TimeSpan.FromMinutes(5), held.Hold);
+        using (var held = await rig.AcquireAsync(BrazeBucket.Messaging))
+        {
+            Assert.Equal((false, PaceReason.Credential, TimeSpan.FromMinutes(5)), (held.IsAcquired, held.Reason, held.RetryAfter));
+        }
 
-        _time.Advance(TimeSpan.FromMinutes(5));
-        var probe = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
-        var behindTheProbe = pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default).AsTask();
-        Assert.NotNull(probe.Ticket);
+        rig.Time.Advance(TimeSpan.FromMinutes(5));
+        var probe = await rig.AcquireAsync();
+        var behindTheProbe = rig.AcquireAsync().AsTask();
+        Assert.True(probe.IsAcquired);
         Assert.False(behindTheProbe.IsCompleted);
 
         // Refused again: the pause doubles, and the request behind the probe learns it when it looks again.
-        await pacer.CompleteAsync(probe.Ticket!, Answer(401, limit: 10, remaining: 8, resetInSeconds: 3), default);
-        _time.Advance(TimeSpan.FromMilliseconds(250));
-        var doubled = await behindTheProbe;
-        Assert.Null(doubled.Ticket);
-        Assert.Equal(TimeSpan.FromMinutes(10) - TimeSpan.FromMilliseconds(250), doubled.Hold);
+        await probe.CompleteAsync(Answer(rig.Now, 401), default);
+        rig.Time.Advance(TimeSpan.FromMilliseconds(250));
+        using (var doubled = await behindTheProbe)
+        {
+            Assert.Equal(TimeSpan.FromMinutes(10) - TimeSpan.FromMilliseconds(250), doubled.RetryAfter);
+        }
 
-        _time.Advance(TimeSpan.FromMinutes(10));
-        var second = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
-        await pacer.CompleteAsync(second.Ticket!, Answer(201, limit: 10, remaining: 7, resetInSeconds: 3), default);
+        rig.Time.Advance(TimeSpan.FromMinutes(10));
+        using (var second = await rig.AcquireAsync())
+        {
+            await second.CompleteAsync(Answer(rig.Now, 201), default);
+        }
 
-        // Accepted: the whole workspace is released (another family shows it, with nothing else holding it).
-        Assert.NotNull((await pacer.AcquireAsync(new PaceKey("default", "rest-shared"), "/canvas/trigger/send", TimeSpan.FromSeconds(5), default)).Ticket);
+        // Accepted: the whole workspace is released (another bucket shows it, with nothing else holding it).
+        using var released = await rig.AcquireAsync(BrazeBucket.Messaging);
+        Assert.True(released.IsAcquired);
     }
 
     [Fact]
     public async Task Acquire_After403_PausesOnlyThatEndpoint()
     {
-        var pacer = Create(new PacingOptions());
-        var first = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
-        await pacer.CompleteAsync(first.Ticket!, Answer(403, limit: 10, remaining: 9, resetInSeconds: 3), default);
-
-        var sameEndpoint = await pacer.AcquireAsync(Key, "/users/track", TimeSpan.FromSeconds(5), default);
-        var otherEndpoint = await pacer.AcquireAsync(new PaceKey("default", "rest-shared"), "/canvas/trigger/send", TimeSpan.FromSeconds(5), default);
-
-        Assert.Equal("credential", sameEndpoint.HoldReason);
-        Assert.NotNull(otherEndpoint.Ticket);
-    }
-
-    public void Dispose() => _meters.Dispose();
-
-    private RateLimitPacer Create(PacingOptions options)
-    {
-        options.SharedPacing = false;
-        var braze = Options.Create(new BrazeOptions { RestEndpoint = new Uri("https://rest.fra-01.braze.eu"), ApiKey = "k" });
-        var metrics = new RelayMetrics(_meters);
-        var tables = new RelayTables(new ConfigurationBuilder().Build(), Options.Create(new OutboxOptions()));
-        var shared = new SharedPacingStore(tables, _time, Options.Create(options), metrics, NullLogger<SharedPacingStore>.Instance);
-        var credentials = new CredentialGate(_time, Options.Create(options), shared, metrics, NullLogger<CredentialGate>.Instance);
-        return new RateLimitPacer(_time, Options.Create(options), new BrazeWorkspaces(braze), shared, credentials, new FixedRandom(), metrics, NullLogger<RateLimitPacer>.Instance);
-    }
-
-    private BrazeResponse Answer(int status, long limit, long remaining, int resetInSeconds)
-    {
-        var now = _time.GetUtcNow();
-        var info = new RateLimitInfo(limit, remaining, now.AddSeconds(resetInSeconds), null) { ServerDate = now };
-        return new BrazeResponse("/users/track", status, BrazeResponse.Classify(status), info, null, [], TimeSpan.Zero, null) { SentAt = now, ReceivedAt = now };
-    }
-
-    private sealed class FixedRandom : IRandomSource
-    {
-        public double NextDouble() => 0;
-    }
-
-    private sealed class TestMeterFactory : System.Diagnostics.Metrics.IMeterFactory
-    {
-        private readonly List<System.Diagnostics.Metrics.Meter> _meters = [];
-
-        public System.Diagnostics.Metrics.Meter Create(System.Diagnostics.Metrics.MeterOptions options)
+        var rig = new Rig(new PacingOptions());
+        using (var first = await rig.AcquireAsync())
         {
-            var meter = new System.Diagnostics.Metrics.Meter(options);
-            _meters.Add(meter);
-            return meter;
+            await first.CompleteAsync(Answer(rig.Now, 403), default);
         }
 
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
+        using var sameEndpoint = await rig.AcquireAsync();
+        using var otherEndpoint = await rig.AcquireAsync(BrazeBucket.Messaging);
+
+        Assert.Equal(PaceReason.Credential, sameEndpoint.Reason);
+        Assert.True(otherEndpoint.IsAcquired);
+    }
+
+    [Fact]
+    public async Task JoinLine_PlaceTheBudgetSendsInTime_WaitsInLine_ElseLeavesAtOnceWithTheForecast()
+    {
+        // 3 requests per 3-s window, this instance alone: one request a second.
+        var rig = new Rig(new PacingOptions { ShortRateLimitWait = TimeSpan.FromSeconds(5), RateLimitJitter = TimeSpan.Zero });
+        await LearnWindowAsync(rig, limit: 3);
+        var request = Request();
+
+        Assert.Null(rig.Pacer.JoinLine(request, ahead: 2));
+        using var leaves = rig.Pacer.JoinLine(request, ahead: 12);
+
+        Assert.NotNull(leaves);
+        Assert.False(leaves.IsAcquired);
+        Assert.Equal(PaceReason.Line, leaves.Reason);
+        Assert.Equal(rig.Pacer.Forecast(request, 12).Wait, leaves.RetryAfter);
+        Assert.InRange(leaves.RetryAfter, TimeSpan.FromSeconds(9), TimeSpan.FromSeconds(14));
+    }
+
+    [Fact]
+    public async Task Acquire_WaitsAndDeferrals_AreCounted()
+    {
+        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var factory = meters.GetRequiredService<IMeterFactory>();
+        using var waits = new MetricCollector<long>(factory, RelayMetrics.MeterName, "relay.pacing.waits");
+        var rig = new Rig(new PacingOptions { RateLimitJitter = TimeSpan.Zero }, meters: factory);
+        using (var probe = await rig.AcquireAsync())
+        {
+            await probe.CompleteAsync(Answer(rig.Now, 429, remaining: 0, resetInSeconds: 1), default);
+        }
+
+        var next = rig.AcquireAsync().AsTask();
+        rig.Time.Advance(TimeSpan.FromSeconds(2));
+        using (await next)
+        {
+        }
+
+        using (var probe = await rig.AcquireAsync())
+        {
+            await probe.CompleteAsync(Answer(rig.Now, 429, remaining: 0, resetInSeconds: 60), default);
+        }
+
+        using (await rig.AcquireAsync())
+        {
+        }
+
+        Assert.Equal(["waited", "deferred"], waits.GetMeasurementSnapshot().Select(m => (string)m.Tags["outcome"]!));
+        Assert.All(waits.GetMeasurementSnapshot(), m => Assert.Equal("users-track", m.Tags["bucket"]));
+    }
+
+    /// <summary>Two answers a window apart teach the pacer a window of <paramref name="limit"/> requests per 3 s.</summary>
+    private static async Task LearnWindowAsync(Rig rig, int limit)
+    {
+        foreach (var _ in new[] { 0, 1 })
+        {
+            using (var lease = await rig.AcquireAsync())
+            {
+                await lease.CompleteAsync(Answer(rig.Now, 201, limit: limit, remaining: limit - 1), default);
+            }
+
+            rig.Time.Advance(TimeSpan.FromSeconds(3));
+        }
     }
 }

@@ -60,4 +60,21 @@ public sealed class StorageQueueTests
             Assert.Contains("Outbox:MessageTimeToLive", Assert.Single(results).ErrorMessage, StringComparison.Ordinal);
         }
     }
+
+    [Theory]
+    [InlineData(1900, 2000)]
+    [InlineData(1001, 2000)]
+    [InlineData(2000, 2000)]
+    [InlineData(1, 1000)]
+    [InlineData(0, 0)]
+    public void WholeSeconds_FractionOfASecond_RoundsUpSoTheMessageNeverComesBackEarly(int milliseconds, int expected)
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(expected), QueueMessageLimits.WholeSeconds(TimeSpan.FromMilliseconds(milliseconds)));
+    }
+
+    [Fact]
+    public void WholeSeconds_NoDelay_StaysNone()
+    {
+        Assert.Null(QueueMessageLimits.WholeSeconds(null));
+    }
 }

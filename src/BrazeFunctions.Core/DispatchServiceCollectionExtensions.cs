@@ -52,8 +52,7 @@ public static class DispatchServiceCollectionExtensions
         services.TryAddSingleton<IRandomSource, SharedRandomSource>();
         services.TryAddSingleton<BrazeWorkspaces>();
         services.TryAddSingleton<BrazeClient>();
-        services.TryAddSingleton<SharedPacingStore>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRelayHealthCheck, SharedPacingStore>(sp => sp.GetRequiredService<SharedPacingStore>()));
+        services.AddRelayHealthCheck<SharedPacingStore>("shared_pacing", RelayHealthChecks.DetailsTag);
         services.TryAddSingleton<CredentialGate>();
         services.TryAddSingleton<PaceJitter>();
         services.TryAddSingleton<RateLimitPacer>();

@@ -11,7 +11,7 @@ public static class OperationsServiceCollectionExtensions
 {
     /// <summary>
     /// The dead-letter store (list, replay, purge), the message trace, the poison sweep, the queue probe and its gauges, the <c>queues</c> health check
-    /// and the report of every <see cref="IRelayHealthCheck"/>. The Function App and the CLI share this wiring.
+    /// and the report of the health endpoints. The Function App and the CLI share this wiring.
     /// </summary>
     public static IServiceCollection AddRelayOperations(this IServiceCollection services)
     {
@@ -29,8 +29,7 @@ public static class OperationsServiceCollectionExtensions
         services.TryAddSingleton<QueueInspector>();
         services.TryAddSingleton<QueueMetrics>();
         services.TryAddSingleton<QueueMonitor>();
-        services.TryAddSingleton<RelayHealthReport>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRelayHealthCheck, QueuesHealthCheck>());
+        services.AddRelayHealthCheck<QueuesHealthCheck>("queues", RelayHealthChecks.DetailsTag);
         return services;
     }
 

@@ -12,7 +12,7 @@ namespace BrazeFunctions.Core;
 public static class RelayServiceCollectionExtensions
 {
     /// <summary>
-    /// The ingress and the health probe, with the storage queues they write to and the template catalog that defines the
+    /// The ingress and the outbox health check behind the anonymous health endpoint, with the storage queues they write to and the template catalog that defines the
     /// known routes; options are validated at start-up.
     /// </summary>
     public static IServiceCollection AddRelayIngress(this IServiceCollection services)
@@ -27,7 +27,7 @@ public static class RelayServiceCollectionExtensions
         services.TryAddSingleton<WebhookDeduplicator>();
         services.TryAddSingleton<WebhookIngress>();
         services.TryAddSingleton<IWebhookIngress>(sp => sp.GetRequiredService<WebhookIngress>());
-        services.TryAddSingleton<QueueHealthProbe>();
+        services.AddRelayHealthCheck<OutboxHealthCheck>("outbox", RelayHealthChecks.StatusTag);
         return services;
     }
 

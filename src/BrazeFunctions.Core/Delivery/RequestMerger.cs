@@ -47,80 +47,18 @@ internal static class RequestMerger
         var bytes = Encoding.UTF8.GetByteCount(bodyJson);
         // A /users/track body sent alone still counts its objects, so that Braze's partial errors can be weighed against them.
         var trackObjects = endpoint == BrazeEndpoints.UsersTrack ? TrackArrays.Sum(name => body[name] is JsonArray array ? array.Count : 0) : 1;
-        RequestShape Alone(string because) => new(MergeKind.None, string.Empty, body, Math.Max(1, trackObjects), [], bytes, because);
-
+        var alone = new RequestShape(MergeKind.None, string.Empty, body, Math.Max(1, trackObjects), [], bytes, null);
         if (!coalesce)
         {
-            return Alone("the template or the message says to send it alone");
+            return Alone(alone, "the template or the message says to send it alone");
         }
 
-        if (endpoint == BrazeEndpoints.UsersTrack)
+        return endpoint switch
         {
-            var objects = 0;
-            foreach (var (name, value) in body)
-            {
-                if (!TrackArrays.Contains(name, StringComparer.Ordinal))
-                {
-                    return Alone($"the body has the top-level field '{name}'");
-                }
-
-                if (value is not JsonArray items || items.Any(i => i is not JsonObject))
-                {
-                    return Alone($"'{name}' is not an array of objects");
-                }
-
-                if (name == "attributes" && items.Cast<JsonObject>().Any(HasNestedValue))
-                {
-                    return Alone("an attribute has a nested (object) value");
-                }
-
-                objects += items.Count;
-            }
-
-            return objects == 0 ? Alone("the body has no objects") : new RequestShape(MergeKind.UsersTrack, string.Empty, body, objects, [], bytes, null);
-        }
-
-        if (endpoint is BrazeEndpoints.CanvasTriggerSend or BrazeEndpoints.CampaignsTriggerSend)
-        {
-            if (body["broadcast"] is JsonValue broadcast && broadcast.TryGetValue<bool>(out var isBroadcast) && isBroadcast)
-            {
-                return Alone("it is a broadcast");
-            }
-
-            if (body["recipients"] is not JsonArray recipients || recipients.Count == 0)
-            {
-                return Alone("it has no recipients");
-            }
-
-            var ids = new List<string>(recipients.Count);
-            foreach (var recipient in recipients)
-            {
-                if (recipient is not JsonObject item || Identity(item) is not { } id)
-                {
-                    return Alone("a recipient has no identifier");
-                }
-
-                ids.Add(id);
-            }
-
-            if (ids.Distinct(StringComparer.Ordinal).Count() != ids.Count)
-            {
-                return Alone("it names a recipient twice");
-            }
-
-            var rest = new JsonObject();
-            foreach (var (name, value) in body.OrderBy(p => p.Key, StringComparer.Ordinal))
-            {
-                if (name != "recipients")
-                {
-                    rest[name] = value?.DeepClone();
-                }
-            }
-
-            return new RequestShape(MergeKind.Recipients, Canonical(rest), body, ids.Count, ids, bytes, null);
-        }
-
-        return Alone($"requests to {endpoint} are not merged");
+            BrazeEndpoints.UsersTrack => AnalyzeUsersTrack(alone),
+            BrazeEndpoints.CanvasTriggerSend or BrazeEndpoints.CampaignsTriggerSend => AnalyzeTrigger(alone),
+            _ => Alone(alone, $"requests to {endpoint} are not merged"),
+        };
     }
 
     /// <summary>Builds one request from <paramref name="items"/> (already in receipt order).</summary>
@@ -129,17 +67,7 @@ internal static class RequestMerger
         ArgumentNullException.ThrowIfNull(items);
         if (items.Count == 1 || items[0].Shape.Kind == MergeKind.None)
         {
-            var single = items[0];
-            var spans = new Dictionary<string, List<(int Start, int Count, DeliveryItem Item)>>(StringComparer.Ordinal);
-            foreach (var name in TrackArrays)
-            {
-                if (single.Shape.Body[name] is JsonArray array)
-                {
-                    spans[name] = [(0, array.Count, single)];
-                }
-            }
-
-            return new MergedRequest(Write(single.Shape.Body), single.Shape.Objects, spans, items);
+            return Single(items);
         }
 
         var map = new Dictionary<string, List<(int Start, int Count, DeliveryItem Item)>>(StringComparer.Ordinal);
@@ -149,65 +77,177 @@ internal static class RequestMerger
             writer.WriteStartObject();
             if (items[0].Shape.Kind == MergeKind.UsersTrack)
             {
-                foreach (var name in TrackArrays)
-                {
-                    var offset = 0;
-                    foreach (var item in items)
-                    {
-                        if (item.Shape.Body[name] is not JsonArray array || array.Count == 0)
-                        {
-                            continue;
-                        }
-
-                        if (offset == 0)
-                        {
-                            writer.WriteStartArray(name);
-                            map[name] = [];
-                        }
-
-                        foreach (var element in array)
-                        {
-                            element!.WriteTo(writer);
-                        }
-
-                        map[name].Add((offset, array.Count, item));
-                        offset += array.Count;
-                    }
-
-                    if (offset > 0)
-                    {
-                        writer.WriteEndArray();
-                    }
-                }
+                WriteTrackArrays(writer, items, map);
             }
             else
             {
-                foreach (var (name, value) in items[0].Shape.Body)
-                {
-                    writer.WritePropertyName(name);
-                    if (name != "recipients")
-                    {
-                        WriteValue(writer, value);
-                        continue;
-                    }
-
-                    writer.WriteStartArray();
-                    foreach (var item in items)
-                    {
-                        foreach (var recipient in (JsonArray)item.Shape.Body["recipients"]!)
-                        {
-                            recipient!.WriteTo(writer);
-                        }
-                    }
-
-                    writer.WriteEndArray();
-                }
+                WriteWithAllRecipients(writer, items);
             }
 
             writer.WriteEndObject();
         }
 
         return new MergedRequest(Encoding.UTF8.GetString(buffer.WrittenSpan), items.Sum(i => i.Shape.Objects), map, items);
+    }
+
+    /// <summary><paramref name="shape"/> (the body as it would be sent alone) with the reason it is sent alone.</summary>
+    private static RequestShape Alone(RequestShape shape, string because) => shape with { AloneBecause = because };
+
+    /// <summary>
+    /// A <c>/users/track</c> body merges when it holds only non-empty arrays of objects named <c>attributes</c>, <c>events</c>
+    /// and <c>purchases</c>, and no attribute has a nested value.
+    /// </summary>
+    private static RequestShape AnalyzeUsersTrack(RequestShape alone)
+    {
+        var objects = 0;
+        foreach (var (name, value) in alone.Body)
+        {
+            if (!TrackArrays.Contains(name, StringComparer.Ordinal))
+            {
+                return Alone(alone, $"the body has the top-level field '{name}'");
+            }
+
+            if (value is not JsonArray items || items.Any(i => i is not JsonObject))
+            {
+                return Alone(alone, $"'{name}' is not an array of objects");
+            }
+
+            if (name == "attributes" && items.Cast<JsonObject>().Any(HasNestedValue))
+            {
+                return Alone(alone, "an attribute has a nested (object) value");
+            }
+
+            objects += items.Count;
+        }
+
+        return objects == 0 ? Alone(alone, "the body has no objects") : alone with { Kind = MergeKind.UsersTrack, Objects = objects };
+    }
+
+    /// <summary>
+    /// A trigger body merges its recipients with others whose every other field is equal (the merge key); never a broadcast,
+    /// never a recipient without exactly one identifier, never the same recipient twice.
+    /// </summary>
+    private static RequestShape AnalyzeTrigger(RequestShape alone)
+    {
+        var body = alone.Body;
+        if (body["broadcast"] is JsonValue broadcast && broadcast.TryGetValue<bool>(out var isBroadcast) && isBroadcast)
+        {
+            return Alone(alone, "it is a broadcast");
+        }
+
+        if (body["recipients"] is not JsonArray recipients || recipients.Count == 0)
+        {
+            return Alone(alone, "it has no recipients");
+        }
+
+        var ids = new List<string>(recipients.Count);
+        foreach (var recipient in recipients)
+        {
+            if (recipient is not JsonObject item || Identity(item) is not { } id)
+            {
+                return Alone(alone, "a recipient has no identifier");
+            }
+
+            ids.Add(id);
+        }
+
+        if (ids.Distinct(StringComparer.Ordinal).Count() != ids.Count)
+        {
+            return Alone(alone, "it names a recipient twice");
+        }
+
+        return alone with { Kind = MergeKind.Recipients, MergeKey = MergeKeyWithoutRecipients(body), Objects = ids.Count, RecipientIds = ids };
+    }
+
+    /// <summary>Every field but <c>recipients</c>, as canonical JSON: trigger bodies merge only when these are equal.</summary>
+    private static string MergeKeyWithoutRecipients(JsonObject body)
+    {
+        var rest = new JsonObject();
+        foreach (var (name, value) in body.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            if (name != "recipients")
+            {
+                rest[name] = value?.DeepClone();
+            }
+        }
+
+        return Canonical(rest);
+    }
+
+    /// <summary>A request of one body as it is, with its track arrays mapped to it so that partial errors still find their owner.</summary>
+    private static MergedRequest Single(IReadOnlyList<DeliveryItem> items)
+    {
+        var single = items[0];
+        var spans = new Dictionary<string, List<(int Start, int Count, DeliveryItem Item)>>(StringComparer.Ordinal);
+        foreach (var name in TrackArrays)
+        {
+            if (single.Shape.Body[name] is JsonArray array)
+            {
+                spans[name] = [(0, array.Count, single)];
+            }
+        }
+
+        return new MergedRequest(Write(single.Shape.Body), single.Shape.Objects, spans, items);
+    }
+
+    /// <summary>Concatenates each track array over <paramref name="items"/>, recording in <paramref name="map"/> which item holds which span.</summary>
+    private static void WriteTrackArrays(Utf8JsonWriter writer, IReadOnlyList<DeliveryItem> items, Dictionary<string, List<(int Start, int Count, DeliveryItem Item)>> map)
+    {
+        foreach (var name in TrackArrays)
+        {
+            var offset = 0;
+            foreach (var item in items)
+            {
+                if (item.Shape.Body[name] is not JsonArray array || array.Count == 0)
+                {
+                    continue;
+                }
+
+                if (offset == 0)
+                {
+                    writer.WriteStartArray(name);
+                    map[name] = [];
+                }
+
+                foreach (var element in array)
+                {
+                    element!.WriteTo(writer);
+                }
+
+                map[name].Add((offset, array.Count, item));
+                offset += array.Count;
+            }
+
+            if (offset > 0)
+            {
+                writer.WriteEndArray();
+            }
+        }
+    }
+
+    /// <summary>Writes the first item's fields, with <c>recipients</c> replaced by every item's recipients in order.</summary>
+    private static void WriteWithAllRecipients(Utf8JsonWriter writer, IReadOnlyList<DeliveryItem> items)
+    {
+        foreach (var (name, value) in items[0].Shape.Body)
+        {
+            writer.WritePropertyName(name);
+            if (name != "recipients")
+            {
+                WriteValue(writer, value);
+                continue;
+            }
+
+            writer.WriteStartArray();
+            foreach (var item in items)
+            {
+                foreach (var recipient in (JsonArray)item.Shape.Body["recipients"]!)
+                {
+                    recipient!.WriteTo(writer);
+                }
+            }
+
+            writer.WriteEndArray();
+        }
     }
 
     /// <summary>The one identifier a recipient is known by, as canonical JSON, e.g. <c>{"external_user_id":"u1"}</c>.</summary>

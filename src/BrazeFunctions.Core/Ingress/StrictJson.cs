@@ -32,45 +32,10 @@ internal static class StrictJson
         {
             while (reader.Read())
             {
-                var token = reader.TokenType;
-                root ??= token;
-                switch (token)
+                root ??= reader.TokenType;
+                if (Visit(ref reader, utf8, frames) is { } problem)
                 {
-                    case JsonTokenType.PropertyName:
-                        var frame = frames[^1];
-                        frame.Property = null;
-                        if (!TryGetString(ref reader, out var name))
-                        {
-                            return LoneSurrogate(utf8, reader.TokenStartIndex, Path(frames) + " (a property name)");
-                        }
-
-                        frame.Property = name;
-                        if (!frame.Names!.Add(name))
-                        {
-                            return Duplicate(utf8, reader.TokenStartIndex, name, Path(frames));
-                        }
-
-                        break;
-                    case JsonTokenType.StartObject:
-                    case JsonTokenType.StartArray:
-                        CountArrayItem(frames);
-                        frames.Add(new Frame(token == JsonTokenType.StartArray));
-                        break;
-                    case JsonTokenType.EndObject:
-                    case JsonTokenType.EndArray:
-                        frames.RemoveAt(frames.Count - 1);
-                        break;
-                    case JsonTokenType.String:
-                        CountArrayItem(frames);
-                        if (reader.ValueIsEscaped && !TryGetString(ref reader, out _))
-                        {
-                            return LoneSurrogate(utf8, reader.TokenStartIndex, Path(frames));
-                        }
-
-                        break;
-                    default:
-                        CountArrayItem(frames);
-                        break;
+                    return problem;
                 }
             }
         }
@@ -83,6 +48,39 @@ internal static class StrictJson
         return root == JsonTokenType.StartObject
             ? null
             : new JsonProblem("not_an_object", $"The request body must be one JSON object; it is a JSON {KindName(root)}.");
+    }
+
+    /// <summary>Tracks where the reader is and checks the token it stands on; the problem it has, else null.</summary>
+    private static JsonProblem? Visit(ref Utf8JsonReader reader, ReadOnlySpan<byte> utf8, List<Frame> frames)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.PropertyName:
+                var frame = frames[^1];
+                frame.Property = null;
+                if (!TryGetString(ref reader, out var name))
+                {
+                    return LoneSurrogate(utf8, reader.TokenStartIndex, Path(frames) + " (a property name)");
+                }
+
+                frame.Property = name;
+                return frame.Names!.Add(name) ? null : Duplicate(utf8, reader.TokenStartIndex, name, Path(frames));
+            case JsonTokenType.StartObject:
+            case JsonTokenType.StartArray:
+                CountArrayItem(frames);
+                frames.Add(new Frame(reader.TokenType == JsonTokenType.StartArray));
+                return null;
+            case JsonTokenType.EndObject:
+            case JsonTokenType.EndArray:
+                frames.RemoveAt(frames.Count - 1);
+                return null;
+            case JsonTokenType.String:
+                CountArrayItem(frames);
+                return reader.ValueIsEscaped && !TryGetString(ref reader, out _) ? LoneSurrogate(utf8, reader.TokenStartIndex, Path(frames)) : null;
+            default:
+                CountArrayItem(frames);
+                return null;
+        }
     }
 
     // Only escaped text can hold a lone surrogate (raw UTF-8 cannot encode one); unescaping it is where the reader notices.

@@ -51,34 +51,13 @@ internal sealed class WebhookIngress(
             return rejection;
         }
 
-        var envelope = new WebhookEnvelope(
-            WebhookEnvelope.CurrentVersion,
-            Guid.CreateVersion7(time.GetUtcNow()).ToString("N"),
-            webhook!.Route,
-            time.GetUtcNow(),
-            webhook.PayloadJson,
-            webhook.TraceParent ?? Activity.Current?.Id ?? NewTraceParent(),
-            webhook.IdempotencyKey,
-            Attempt: 0);
-
+        var envelope = NewEnvelope(webhook!);
         var message = EnvelopeCodec.Serialize(envelope);
         var kept = !FitsInline(message.Length);
-        IdempotencyRecord? pending = null;
-        if (webhook.IdempotencyKey is { } idempotencyKey)
+        var (replay, pending) = await BeginOnceAsync(envelope, webhook!.IdempotencyKey, cancellationToken).ConfigureAwait(false);
+        if (replay is not null)
         {
-            switch (await deduplicator.BeginAsync(envelope.Route, idempotencyKey, envelope.Id, cancellationToken).ConfigureAwait(false))
-            {
-                case IngressDecision.AlreadyQueued queued:
-                    return JsonReply.Replayed(queued.OriginalMessageId, envelope.Route);
-                case IngressDecision.InProgress inProgress:
-                    metrics.WebhookRejected(StatusCodes.Status503ServiceUnavailable, "idempotency_key_in_progress");
-                    return JsonReply.Problem(StatusCodes.Status503ServiceUnavailable, "idempotency_key_in_progress",
-                        $"A webhook with the same Idempotency-Key is being queued right now; retry after {inProgress.RetryAfterSeconds} seconds.",
-                        retryAfterSeconds: inProgress.RetryAfterSeconds);
-                case IngressDecision.Queue queue:
-                    pending = queue.Record;
-                    break;
-            }
+            return replay;
         }
 
         if (kept)
@@ -105,6 +84,43 @@ internal sealed class WebhookIngress(
 
     /// <summary>True when an envelope of <paramref name="bytes"/> still fits a queue message after every field the relay may add to it.</summary>
     internal static bool FitsInline(int bytes) => bytes + EnvelopeHeadroom.Bytes <= QueueMessageLimits.MaxBytesBeforeBase64;
+
+    private WebhookEnvelope NewEnvelope(ValidatedWebhook webhook) => new(
+        WebhookEnvelope.CurrentVersion,
+        Guid.CreateVersion7(time.GetUtcNow()).ToString("N"),
+        webhook.Route,
+        time.GetUtcNow(),
+        webhook.PayloadJson,
+        webhook.TraceParent ?? Activity.Current?.Id ?? NewTraceParent(),
+        webhook.IdempotencyKey,
+        Attempt: 0);
+
+    /// <summary>
+    /// Claims <paramref name="idempotencyKey"/> when the webhook has one: the reply to give instead of queuing (a replay of
+    /// the original message id, or 503 while another request with the key is being queued), else the claim to complete.
+    /// </summary>
+    private async Task<(JsonReply? Reply, IdempotencyRecord? Pending)> BeginOnceAsync(WebhookEnvelope envelope, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        if (idempotencyKey is null)
+        {
+            return (null, null);
+        }
+
+        switch (await deduplicator.BeginAsync(envelope.Route, idempotencyKey, envelope.Id, cancellationToken).ConfigureAwait(false))
+        {
+            case IngressDecision.AlreadyQueued queued:
+                return (JsonReply.Replayed(queued.OriginalMessageId, envelope.Route), null);
+            case IngressDecision.InProgress inProgress:
+                metrics.WebhookRejected(StatusCodes.Status503ServiceUnavailable, "idempotency_key_in_progress");
+                return (JsonReply.Problem(StatusCodes.Status503ServiceUnavailable, "idempotency_key_in_progress",
+                    $"A webhook with the same Idempotency-Key is being queued right now; retry after {inProgress.RetryAfterSeconds} seconds.",
+                    retryAfterSeconds: inProgress.RetryAfterSeconds), null);
+            case IngressDecision.Queue queue:
+                return (null, queue.Record);
+            default:
+                return (null, null);
+        }
+    }
 
     /// <summary>Keeps the body in its blob when it must, then enqueues; null when queued, else the 503 to answer.</summary>
     private async Task<JsonReply?> QueueAsync(WebhookEnvelope envelope, byte[] message, bool kept, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using Azure;
 using Azure.Data.Tables;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Storage;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -24,7 +25,7 @@ namespace BrazeFunctions.Core.Pacing;
 /// the pacer keeps delivering on its per-instance state.
 /// </summary>
 internal sealed class SharedPacingStore(RelayTables tables, TimeProvider time, IOptions<PacingOptions> options, RelayMetrics metrics, ILogger<SharedPacingStore> logger)
-    : IRelayHealthCheck
+    : IHealthCheck
 {
     private static readonly TimeSpan FailureCooldown = TimeSpan.FromSeconds(30);
     private const int MaxWriteAttempts = 4;
@@ -43,8 +44,6 @@ internal sealed class SharedPacingStore(RelayTables tables, TimeProvider time, I
         Contended,
         Failed,
     }
-
-    public string Name => "shared_pacing";
 
     private string Table => options.Value.SharedPacingTable;
 
@@ -124,27 +123,28 @@ internal sealed class SharedPacingStore(RelayTables tables, TimeProvider time, I
         };
     }
 
-    public async Task<RelayHealthResult> CheckAsync(CancellationToken cancellationToken)
+    /// <summary>The <c>shared_pacing</c> entry of <c>GET /api/health/details</c>: whether the shared table answers, without creating it.</summary>
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken)
     {
         if (!options.Value.SharedPacing)
         {
-            return new RelayHealthResult(true, null, new Dictionary<string, object?> { ["enabled"] = false });
+            return HealthCheckResult.Healthy(data: new Dictionary<string, object> { ["enabled"] = false });
         }
 
         try
         {
             // A point read of a key that never exists: proves the table service answers without creating anything.
             await GetTable().GetEntityIfExistsAsync<SharedPacingEntity>("health", "probe", cancellationToken: cancellationToken).ConfigureAwait(false);
-            return new RelayHealthResult(true, null, new Dictionary<string, object?> { ["enabled"] = true, ["table"] = Table });
+            return HealthCheckResult.Healthy(data: new Dictionary<string, object> { ["enabled"] = true, ["table"] = Table });
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
-            return new RelayHealthResult(true, null, new Dictionary<string, object?> { ["enabled"] = true, ["table"] = Table, ["created"] = false });
+            return HealthCheckResult.Healthy(data: new Dictionary<string, object> { ["enabled"] = true, ["table"] = Table, ["created"] = false });
         }
         catch (Exception ex) when (StorageFailure.Is(ex, cancellationToken))
         {
-            return new RelayHealthResult(false, $"The shared rate-limit table is not reachable ({StorageFailure.Describe(ex)}); instances pace on their own answers meanwhile.",
-                new Dictionary<string, object?> { ["enabled"] = true, ["table"] = Table });
+            return HealthCheckResult.Unhealthy($"The shared rate-limit table is not reachable ({StorageFailure.Describe(ex)}); instances pace on their own answers meanwhile.",
+                data: new Dictionary<string, object> { ["enabled"] = true, ["table"] = Table });
         }
     }
 

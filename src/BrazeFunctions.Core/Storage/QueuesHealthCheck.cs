@@ -1,4 +1,4 @@
-using BrazeFunctions.Core.Diagnostics;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace BrazeFunctions.Core.Storage;
 
@@ -7,13 +7,11 @@ namespace BrazeFunctions.Core.Storage;
 /// exists, its approximate depth and the age of its first visible message. Healthy when storage answers for both; a backlog
 /// is reported, not judged (the alerts on <c>relay.queue.*</c> do that). Never creates a queue.
 /// </summary>
-internal sealed class QueuesHealthCheck(RelayQueues queues, QueueInspector inspector) : IRelayHealthCheck
+internal sealed class QueuesHealthCheck(RelayQueues queues, QueueInspector inspector) : IHealthCheck
 {
-    public string Name => "queues";
-
-    public async Task<RelayHealthResult> CheckAsync(CancellationToken cancellationToken)
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken)
     {
-        var data = new Dictionary<string, object?>(StringComparer.Ordinal);
+        var data = new Dictionary<string, object>(StringComparer.Ordinal);
         var problems = new List<string>();
         foreach (var (role, queue) in new[] { ("outbox", queues.Outbox), ("poison", queues.Poison) })
         {
@@ -35,6 +33,6 @@ internal sealed class QueuesHealthCheck(RelayQueues queues, QueueInspector inspe
             }
         }
 
-        return new RelayHealthResult(problems.Count == 0, problems.Count == 0 ? null : string.Join("; ", problems), data);
+        return problems.Count == 0 ? HealthCheckResult.Healthy(data: data) : HealthCheckResult.Unhealthy(string.Join("; ", problems), data: data);
     }
 }

@@ -1,5 +1,4 @@
 using BrazeFunctions.Core.Diagnostics;
-using BrazeFunctions.Core.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -10,14 +9,14 @@ namespace BrazeFunctions.Functions;
 /// <c>GET /api/health</c>, anonymous, status only, for load balancers and the availability test; and
 /// <c>GET /api/health/details</c>, behind a function key, with every health check's figures (queue depth, oldest message age...).
 /// </summary>
-public sealed class HealthFunction(QueueHealthProbe probe, RelayHealthReport report)
+public sealed class HealthFunction(RelayHealthReport report)
 {
     [Function("Health")]
     public async Task<IActionResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return await probe.CheckAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return await report.StatusAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
     }
 
     [Function("HealthDetails")]
@@ -25,6 +24,6 @@ public sealed class HealthFunction(QueueHealthProbe probe, RelayHealthReport rep
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "health/details")] HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return await report.CheckAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return await report.DetailsAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
     }
 }

@@ -1,7 +1,6 @@
 using Azure.Storage.Queues;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Messages;
-using BrazeFunctions.Core.Storage;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.IntegrationTests.Storage;
 using Microsoft.AspNetCore.Http;
@@ -100,7 +99,7 @@ public sealed class HealthFunctionTests(AzuriteFixture azurite)
     }
 
     private static Task<(int Status, System.Text.Json.JsonElement Body, HttpResponse Response)> GetAsync(RelayTestHost host, bool details) =>
-        FunctionCall.GetHealthAsync(host.Get<QueueHealthProbe>(), host.Get<RelayHealthReport>(), details);
+        FunctionCall.GetHealthAsync(host.Get<RelayHealthReport>(), details);
 
     private static string NewQueueName() => "health-" + Guid.NewGuid().ToString("N")[..12];
 

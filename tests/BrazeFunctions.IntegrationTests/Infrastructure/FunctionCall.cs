@@ -3,7 +3,6 @@ using System.Text.Json;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Http;
 using BrazeFunctions.Core.Ingress;
-using BrazeFunctions.Core.Storage;
 using BrazeFunctions.Functions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -39,12 +38,12 @@ internal static class FunctionCall
     }
 
     /// <summary><c>GET /api/health</c>, or with <paramref name="details"/> <c>GET /api/health/details</c>.</summary>
-    public static async Task<(int Status, JsonElement Body, HttpResponse Response)> GetHealthAsync(QueueHealthProbe probe, RelayHealthReport report, bool details = false)
+    public static async Task<(int Status, JsonElement Body, HttpResponse Response)> GetHealthAsync(RelayHealthReport report, bool details = false)
     {
         var context = new DefaultHttpContext();
         context.Request.Method = HttpMethods.Get;
         context.Request.Path = details ? "/api/health/details" : "/api/health";
-        var function = new HealthFunction(probe, report);
+        var function = new HealthFunction(report);
         var result = details ? await function.Details(context.Request) : await function.Run(context.Request);
         return await ExecuteAsync(context, result);
     }

@@ -1,9 +1,9 @@
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
-using BrazeFunctions.Core.Pacing;
 using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Sandbox;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace BrazeFunctions.IntegrationTests.Pacing;
@@ -84,8 +84,8 @@ public sealed class SharedPacingTests(AzuriteFixture azurite)
         Assert.Single(rig.Host.Logs.GetSnapshot(), r => r.Id.Id == 3024);
         Assert.Contains(shared.GetMeasurementSnapshot(), m => (string?)m.Tags["result"] == "failed");
         Assert.Contains(rig.Host.Logs.GetSnapshot(), r => r.Id.Id == 5003);
-        var health = await rig.Host.Get<SharedPacingStore>().CheckAsync(default);
-        Assert.False(health.Healthy);
-        Assert.Contains("not reachable", health.Problem, StringComparison.Ordinal);
+        var health = (await rig.Host.Get<HealthCheckService>().CheckHealthAsync()).Entries["shared_pacing"];
+        Assert.Equal(HealthStatus.Unhealthy, health.Status);
+        Assert.Contains("not reachable", health.Description, StringComparison.Ordinal);
     }
 }

@@ -1,18 +1,24 @@
 using System.Text.Json;
 using BrazeFunctions.Core.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Testing;
 
 namespace BrazeFunctions.Tests.Diagnostics;
 
 public sealed class RelayHealthReportTests
 {
-    [Fact]
-    public async Task CheckAsync_AllHealthy_Is200WithEveryChecksData()
-    {
-        var report = new RelayHealthReport([new FixedCheck("queues", new RelayHealthResult(true, null, new Dictionary<string, object?> { ["depth"] = 3 })), new FixedCheck("ratelimit", new RelayHealthResult(true, null, new Dictionary<string, object?>()))], new FakeLogger<RelayHealthReport>());
+    private static readonly IReadOnlyDictionary<string, object> NoData = new Dictionary<string, object>();
 
-        var reply = await report.CheckAsync(default);
+    [Fact]
+    public async Task DetailsAsync_AllHealthy_Is200WithEveryChecksData()
+    {
+        var report = Report(new FakeLogger<RelayHealthReport>(),
+            Details("queues", HealthCheckResult.Healthy(data: new Dictionary<string, object> { ["depth"] = 3 })),
+            Details("ratelimit", HealthCheckResult.Healthy(data: NoData)));
+
+        var reply = await report.DetailsAsync(default);
 
         Assert.Equal(StatusCodes.Status200OK, reply.StatusCode);
         Assert.Equal("healthy", reply.Body["status"]!.GetValue<string>());
@@ -21,12 +27,14 @@ public sealed class RelayHealthReportTests
     }
 
     [Fact]
-    public async Task CheckAsync_OneUnhealthy_Is503NamingTheCheckAndItsProblem()
+    public async Task DetailsAsync_OneUnhealthy_Is503NamingTheCheckAndItsProblem()
     {
         var logger = new FakeLogger<RelayHealthReport>();
-        var report = new RelayHealthReport([new FixedCheck("queues", new RelayHealthResult(false, "queue 'braze-outbox' answered 403 AuthorizationFailure", new Dictionary<string, object?>())), new FixedCheck("ratelimit", new RelayHealthResult(true, null, new Dictionary<string, object?>()))], logger);
+        var report = Report(logger,
+            Details("queues", HealthCheckResult.Unhealthy("queue 'braze-outbox' answered 403 AuthorizationFailure", data: NoData)),
+            Details("ratelimit", HealthCheckResult.Healthy(data: NoData)));
 
-        var reply = await report.CheckAsync(default);
+        var reply = await report.DetailsAsync(default);
 
         Assert.Equal(StatusCodes.Status503ServiceUnavailable, reply.StatusCode);
         Assert.Equal("unhealthy", reply.Body["status"]!.GetValue<string>());
@@ -36,27 +44,95 @@ public sealed class RelayHealthReportTests
     }
 
     [Fact]
-    public async Task CheckAsync_CheckThrows_IsUnhealthyNot500()
+    public async Task DetailsAsync_CheckThrows_IsUnhealthyNot500AndHidesTheExceptionMessage()
     {
-        var report = new RelayHealthReport([new ThrowingCheck()], new FakeLogger<RelayHealthReport>());
+        var report = Report(new FakeLogger<RelayHealthReport>(), Details("broken", new ThrowingCheck(new InvalidOperationException("secret-bearing message"))));
 
-        var reply = await report.CheckAsync(default);
+        var reply = await report.DetailsAsync(default);
 
         Assert.Equal(StatusCodes.Status503ServiceUnavailable, reply.StatusCode);
-        Assert.Contains("the check failed (InvalidOperationException)", JsonSerializer.Serialize(reply.Body), StringComparison.Ordinal);
+        Assert.Equal("broken: the check failed (InvalidOperationException)", reply.Body["message"]!.GetValue<string>());
+        Assert.DoesNotContain("secret-bearing", JsonSerializer.Serialize(reply.Body), StringComparison.Ordinal);
     }
 
-    private sealed class FixedCheck(string name, RelayHealthResult result) : IRelayHealthCheck
+    [Fact]
+    public async Task DetailsAsync_CheckCancelledByItsTimeLimit_SaysItDidNotAnswer()
     {
-        public string Name => name;
+        // The health-check service reports a cancellation the caller did not ask for as the check's time limit.
+        var report = Report(new FakeLogger<RelayHealthReport>(), Details("slow", new ThrowingCheck(new OperationCanceledException())));
 
-        public Task<RelayHealthResult> CheckAsync(CancellationToken cancellationToken) => Task.FromResult(result);
+        var reply = await report.DetailsAsync(default);
+
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, reply.StatusCode);
+        Assert.Equal("slow: no answer within 5 s", reply.Body["message"]!.GetValue<string>());
     }
 
-    private sealed class ThrowingCheck : IRelayHealthCheck
+    [Fact]
+    public async Task DetailsAsync_StatusOnlyCheck_IsNotReported()
     {
-        public string Name => "broken";
+        var report = Report(new FakeLogger<RelayHealthReport>(),
+            Details("queues", HealthCheckResult.Healthy(data: NoData)),
+            Status("outbox", HealthCheckResult.Unhealthy("The relay cannot reach its storage.")));
 
-        public Task<RelayHealthResult> CheckAsync(CancellationToken cancellationToken) => throw new InvalidOperationException("bug");
+        var reply = await report.DetailsAsync(default);
+
+        Assert.Equal(StatusCodes.Status200OK, reply.StatusCode);
+        Assert.Equal(["queues"], reply.Body["checks"]!.AsObject().Select(p => p.Key));
+    }
+
+    [Fact]
+    public async Task StatusAsync_StatusCheckHealthy_Is200WithStatusOnlyWhateverTheDetails()
+    {
+        var report = Report(new FakeLogger<RelayHealthReport>(),
+            Status("outbox", HealthCheckResult.Healthy()),
+            Details("queues", HealthCheckResult.Unhealthy("queue 'braze-outbox' answered 403 AuthorizationFailure", data: NoData)));
+
+        var reply = await report.StatusAsync(default);
+
+        Assert.Equal(StatusCodes.Status200OK, reply.StatusCode);
+        Assert.Equal("{\"status\":\"healthy\"}", JsonSerializer.Serialize(reply.Body));
+    }
+
+    [Fact]
+    public async Task StatusAsync_StatusCheckUnhealthy_Is503WithoutTheChecksNameOrDescription()
+    {
+        var report = Report(new FakeLogger<RelayHealthReport>(), Status("outbox", HealthCheckResult.Unhealthy("queue 'braze-outbox' answered 403")));
+
+        var reply = await report.StatusAsync(default);
+
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, reply.StatusCode);
+        Assert.Equal("unhealthy", reply.Body["status"]!.GetValue<string>());
+        var text = JsonSerializer.Serialize(reply.Body);
+        Assert.DoesNotContain("outbox", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("403", text, StringComparison.Ordinal);
+    }
+
+    private static (string Name, string Tag, IHealthCheck Check) Details(string name, HealthCheckResult result) => (name, RelayHealthChecks.DetailsTag, new FixedCheck(result));
+
+    private static (string Name, string Tag, IHealthCheck Check) Details(string name, IHealthCheck check) => (name, RelayHealthChecks.DetailsTag, check);
+
+    private static (string Name, string Tag, IHealthCheck Check) Status(string name, HealthCheckResult result) => (name, RelayHealthChecks.StatusTag, new FixedCheck(result));
+
+    /// <summary>The report over the framework's own <see cref="HealthCheckService"/>, with <paramref name="checks"/> registered as the relay registers its own.</summary>
+    private static RelayHealthReport Report(FakeLogger<RelayHealthReport> logger, params (string Name, string Tag, IHealthCheck Check)[] checks)
+    {
+        var services = new ServiceCollection().AddLogging();
+        var builder = services.AddHealthChecks();
+        foreach (var (name, tag, check) in checks)
+        {
+            builder.AddCheck(name, check, HealthStatus.Unhealthy, [tag], RelayHealthChecks.Timeout);
+        }
+
+        return new RelayHealthReport(services.BuildServiceProvider().GetRequiredService<HealthCheckService>(), logger);
+    }
+
+    private sealed class FixedCheck(HealthCheckResult result) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) => Task.FromResult(result);
+    }
+
+    private sealed class ThrowingCheck(Exception exception) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) => throw exception;
     }
 }

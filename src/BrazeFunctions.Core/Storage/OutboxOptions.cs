@@ -43,6 +43,14 @@ public sealed class OutboxOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.100", "00:00:30")]
     public TimeSpan EndingWriteTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The most connections the relay's storage clients open to one storage endpoint (0: no limit). Without a limit, a
+    /// burst opens one connection per concurrent request; under the real host on one Azurite that left hundreds of
+    /// connects waiting in its accept queue, and writes timed out before they were even sent.
+    /// </summary>
+    [Range(0, 10_000)]
+    public int StorageMaxConnections { get; set; } = 64;
+
     /// <summary>Retries of those writes after the first try.</summary>
     [Range(0, 5)]
     public int EndingWriteRetries { get; set; } = 1;

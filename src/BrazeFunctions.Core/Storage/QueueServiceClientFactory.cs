@@ -47,6 +47,7 @@ public sealed class QueueServiceClientFactory
             StorageConnection.ApplyRetryPolicy(clientOptions.Retry, outbox);
         }
 
+        StorageConnection.ApplyTransport(clientOptions, outbox, endingWrites);
         _configure?.Invoke(clientOptions);
         var connection = StorageConnection.Resolve(_configuration, outbox.Connection, "queue");
         return connection.ConnectionString is { } connectionString

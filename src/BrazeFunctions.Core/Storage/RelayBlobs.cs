@@ -33,6 +33,7 @@ internal sealed class RelayBlobs
     {
         var clientOptions = new BlobClientOptions();
         StorageConnection.ApplyRetryPolicy(clientOptions.Retry, outbox);
+        StorageConnection.ApplyTransport(clientOptions, outbox);
         var connection = StorageConnection.Resolve(configuration, outbox.Connection, "blob");
         return connection.ConnectionString is { } connectionString
             ? new BlobServiceClient(connectionString, clientOptions)

@@ -35,6 +35,7 @@ internal sealed class RelayTables
     {
         var clientOptions = new TableClientOptions();
         StorageConnection.ApplyRetryPolicy(clientOptions.Retry, outbox);
+        StorageConnection.ApplyTransport(clientOptions, outbox);
 
         var connection = StorageConnection.Resolve(configuration, outbox.Connection, "table");
         return connection.ConnectionString is { } connectionString

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Identity;
 using Microsoft.Extensions.Configuration;
 
@@ -12,6 +14,8 @@ namespace BrazeFunctions.Core.Storage;
 /// </summary>
 internal sealed record StorageConnection(string? ConnectionString, Uri? ServiceUri, TokenCredential? Credential)
 {
+    private static readonly ConcurrentDictionary<(int Limit, bool EndingWrites), HttpPipelineTransport> Transports = new();
+
     /// <summary>The relay's storage retry policy, the same for queues and tables: <see cref="OutboxOptions.StorageMaxRetries"/> tries, each bounded by <see cref="OutboxOptions.StorageNetworkTimeout"/>.</summary>
     public static void ApplyRetryPolicy(RetryOptions retry, OutboxOptions outbox)
     {
@@ -21,6 +25,22 @@ internal sealed record StorageConnection(string? ConnectionString, Uri? ServiceU
         retry.NetworkTimeout = outbox.StorageNetworkTimeout;
         retry.Delay = TimeSpan.FromMilliseconds(200);
         retry.MaxDelay = TimeSpan.FromSeconds(2);
+    }
+
+    /// <summary>
+    /// The relay's storage clients share one transport per connection limit (<see cref="OutboxOptions.StorageMaxConnections"/>),
+    /// so requests beyond the limit wait for a pooled connection instead of opening new ones. The writes that end a dispatch
+    /// run have a pool of their own: their short tries must not be spent waiting behind a burst of ingress sends.
+    /// </summary>
+    public static void ApplyTransport(ClientOptions options, OutboxOptions outbox, bool endingWrites = false)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(outbox);
+        if (outbox.StorageMaxConnections > 0)
+        {
+            options.Transport = Transports.GetOrAdd((outbox.StorageMaxConnections, endingWrites), static key => new HttpClientTransport(
+                new SocketsHttpHandler { MaxConnectionsPerServer = key.Limit, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) }));
+        }
     }
 
     /// <summary>The policy of the writes that end a dispatch run: short tries, quick backoff (<see cref="OutboxOptions.EndingWriteTimeout"/>).</summary>

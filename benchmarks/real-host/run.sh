@@ -160,6 +160,18 @@ stop_all() {  # <run-dir>: hosts (logs kept), then what is left on the queues, t
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   pids=()
+  wait_ports_free
+}
+
+wait_ports_free() {  # the next configuration's Azurite and hosts need these ports: a stopping Azurite can hold them a while
+  local port i
+  for ((i = 0; i < 60; i++)); do
+    for port in 7071 7072 10000 10001 10002; do
+      port_open "$port" && { sleep 0.5; continue 2; }
+    done
+    return 0
+  done
+  echo "run.sh: ports 7071, 7072 or 10000-10002 still in use 30 s after stopping" >&2
 }
 
 start_hosts() {  # <count>

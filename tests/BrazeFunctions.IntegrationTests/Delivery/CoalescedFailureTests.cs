@@ -3,11 +3,10 @@ using BrazeFunctions.Core.Delivery;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Messages;
-using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Sandbox;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using static BrazeFunctions.IntegrationTests.Delivery.CoalescingKit;
+using static BrazeFunctions.IntegrationTests.Infrastructure.CoalescingKit;
 
 namespace BrazeFunctions.IntegrationTests.Delivery;
 

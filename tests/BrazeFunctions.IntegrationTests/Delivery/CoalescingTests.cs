@@ -2,10 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
-using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using static BrazeFunctions.IntegrationTests.Delivery.CoalescingKit;
+using static BrazeFunctions.IntegrationTests.Infrastructure.CoalescingKit;
 
 namespace BrazeFunctions.IntegrationTests.Delivery;
 

@@ -4,7 +4,6 @@ using BrazeFunctions.Core.Delivery;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Messages;
-using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Sandbox;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -140,13 +139,6 @@ public sealed class HeldBatchTests(AzuriteFixture azurite)
     private static MetricCollector<long> HeldMessages(DispatchRig rig) =>
         new(rig.Host.Get<IMeterFactory>(), RelayMetrics.MeterName, "relay.batch.held");
 
-    private static async Task WaitUntilAsync(MetricCollector<long> held, Func<IReadOnlyList<CollectedMeasurement<long>>, bool> reached, string what)
-    {
-        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(10);
-        while (!reached(held.GetMeasurementSnapshot()))
-        {
-            Assert.True(TimeProvider.System.GetUtcNow() < deadline, $"never reached: {what}");
-            await Task.Delay(10);
-        }
-    }
+    private static Task WaitUntilAsync(MetricCollector<long> held, Func<IReadOnlyList<CollectedMeasurement<long>>, bool> reached, string what) =>
+        Poll.UntilAsync(() => reached(held.GetMeasurementSnapshot()), what, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(10));
 }

@@ -3,7 +3,7 @@ using BrazeFunctions.Core.Messages;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Sandbox;
 using Microsoft.Extensions.Time.Testing;
-using static BrazeFunctions.IntegrationTests.Dispatch.OutboxDispatcherKit;
+using static BrazeFunctions.IntegrationTests.Infrastructure.OutboxDispatcherKit;
 
 namespace BrazeFunctions.IntegrationTests.Dispatch;
 
@@ -74,13 +74,8 @@ public sealed class OutboxDispatcherRateLimitTests(AzuriteFixture azurite)
         Assert.Single(rig.Braze.Requests);
         Assert.Empty(await rig.ReceiveAllAsync(rig.Outbox));
 
-        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(20);
-        Azure.Storage.Queues.Models.QueueMessage[] visible = [];
-        while (visible.Length == 0 && TimeProvider.System.GetUtcNow() < deadline)
-        {
-            await Task.Delay(250);
-            visible = await rig.ReceiveAllAsync(rig.Outbox);
-        }
+        var visible = await Poll.ForAsync(
+            () => rig.ReceiveAllAsync(rig.Outbox), m => m.Length > 0, "the deferred message to become visible", TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(250));
 
         var back = EnvelopeCodec.Deserialize(Assert.Single(visible).Body);
         Assert.Equal(envelope.Id, back.Id);

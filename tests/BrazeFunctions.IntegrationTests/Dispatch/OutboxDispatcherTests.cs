@@ -3,7 +3,7 @@ using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Messages;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Sandbox;
-using static BrazeFunctions.IntegrationTests.Dispatch.OutboxDispatcherKit;
+using static BrazeFunctions.IntegrationTests.Infrastructure.OutboxDispatcherKit;
 
 namespace BrazeFunctions.IntegrationTests.Dispatch;
 

@@ -3,7 +3,6 @@ using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core.Storage;
 using BrazeFunctions.IntegrationTests.Infrastructure;
-using BrazeFunctions.IntegrationTests.Storage;
 using Microsoft.AspNetCore.Http;
 
 namespace BrazeFunctions.IntegrationTests.Functions;

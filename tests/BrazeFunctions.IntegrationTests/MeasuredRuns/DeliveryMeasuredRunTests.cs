@@ -4,10 +4,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Messages;
-using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Sandbox;
-using static BrazeFunctions.IntegrationTests.MeasuredRuns.MeasuredRunReport;
+using static BrazeFunctions.IntegrationTests.Infrastructure.MeasuredRunReport;
 
 namespace BrazeFunctions.IntegrationTests.MeasuredRuns;
 

@@ -5,12 +5,11 @@ using System.Text;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Ingress;
-using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Sandbox;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using static BrazeFunctions.IntegrationTests.MeasuredRuns.MeasuredRunReport;
+using static BrazeFunctions.IntegrationTests.Infrastructure.MeasuredRunReport;
 
 namespace BrazeFunctions.IntegrationTests.MeasuredRuns;
 
@@ -121,16 +120,8 @@ public sealed class IdempotencyMeasuredRunTests
         var pump = new HostQueuePump(rig.Outbox, rig.Dispatcher, TimeSpan.FromSeconds(3), m => m.DequeueCount == 1 && Math.Abs(m.MessageId.GetHashCode(StringComparison.Ordinal)) % 100 == 0);
         using var stop = new CancellationTokenSource();
         var running = Task.Run(() => pump.RunAsync(stop.Token));
-        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromMinutes(4);
-        while (TimeProvider.System.GetUtcNow() < deadline)
-        {
-            await Task.Delay(1000);
-            var properties = (await rig.Outbox.GetPropertiesAsync()).Value;
-            if (properties.ApproximateMessagesCount == 0)
-            {
-                break;
-            }
-        }
+        await Poll.TryUntilAsync(
+            async () => (await rig.Outbox.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, TimeSpan.FromMinutes(4), TimeSpan.FromSeconds(1));
 
         await stop.CancelAsync();
         await running;

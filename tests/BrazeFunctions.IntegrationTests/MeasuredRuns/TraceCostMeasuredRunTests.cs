@@ -5,11 +5,10 @@ using System.Text;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Ingress;
-using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Sandbox;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using static BrazeFunctions.IntegrationTests.MeasuredRuns.MeasuredRunReport;
+using static BrazeFunctions.IntegrationTests.Infrastructure.MeasuredRunReport;
 
 namespace BrazeFunctions.IntegrationTests.MeasuredRuns;
 
@@ -114,11 +113,8 @@ public sealed class TraceCostMeasuredRunTests
         var pump = new HostQueuePump(rig.Outbox, rig.Dispatcher, TimeSpan.FromSeconds(30));
         using var stop = new CancellationTokenSource();
         var running = Task.Run(() => pump.RunAsync(stop.Token));
-        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromMinutes(10);
-        while (pump.Results.Count(r => r.Result.Outcome == DispatchOutcome.Delivered) < webhooks && TimeProvider.System.GetUtcNow() < deadline)
-        {
-            await Task.Delay(500);
-        }
+        await Poll.TryUntilAsync(
+            () => pump.Results.Count(r => r.Result.Outcome == DispatchOutcome.Delivered) >= webhooks, TimeSpan.FromMinutes(10), TimeSpan.FromMilliseconds(500));
 
         await stop.CancelAsync();
         await running;

@@ -1,7 +1,6 @@
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Pacing;
-using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Sandbox;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;

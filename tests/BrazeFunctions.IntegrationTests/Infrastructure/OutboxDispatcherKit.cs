@@ -1,6 +1,6 @@
 using BrazeFunctions.Core.Messages;
 
-namespace BrazeFunctions.IntegrationTests.Dispatch;
+namespace BrazeFunctions.IntegrationTests.Infrastructure;
 
 /// <summary>The payload and the dead-letter check that the dispatcher's tests share.</summary>
 internal static class OutboxDispatcherKit

@@ -1,4 +1,4 @@
-namespace BrazeFunctions.IntegrationTests.Delivery;
+namespace BrazeFunctions.IntegrationTests.Infrastructure;
 
 /// <summary>The linger setting the coalescing tests share.</summary>
 internal static class CoalescingKit

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace BrazeFunctions.Tests.Delivery;
 
-public sealed class CoalescingOptionsTests
+public sealed class CoalescingOptionsValidatorTests
 {
     [Fact]
     public void Validate_ShortRateLimitWaitBelowTheLinger_Fails()

@@ -5,9 +5,9 @@ using BrazeFunctions.Core.Pacing;
 using BrazeFunctions.Core.Storage;
 using Microsoft.Extensions.Options;
 
-namespace BrazeFunctions.Tests.Idempotency;
+namespace BrazeFunctions.Tests.Delivery;
 
-public sealed class IdempotencyOptionsTests
+public sealed class IdempotencyOptionsValidatorTests
 {
     [Fact]
     public void Validate_Defaults_Succeed()

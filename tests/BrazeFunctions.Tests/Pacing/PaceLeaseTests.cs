@@ -3,9 +3,33 @@ using static BrazeFunctions.Tests.Pacing.PacingKit;
 
 namespace BrazeFunctions.Tests.Pacing;
 
-/// <summary>The pacer's leases on a fake clock: budget given back when unsent, counted once, stale once their window may have ended.</summary>
-public sealed class RateLimitPacerLeaseTests
+/// <summary>The pacer's leases on a fake clock: budget given back when unsent, counted once, stale once their window may have ended; a refused lease is settled from the start.</summary>
+public sealed class PaceLeaseTests
 {
+    [Fact]
+    public async Task Refused_CarriesItsWaitAndReason_AndIsSettledSoCompletingItTeachesNothing()
+    {
+        var lease = PaceLease.Refused(Request(), TimeSpan.FromSeconds(7), PaceReason.RateLimited);
+
+        Assert.False(lease.IsAcquired);
+        Assert.True(lease.IsSettled);
+        Assert.False(lease.IsStale);
+        Assert.Equal((TimeSpan.FromSeconds(7), PaceReason.RateLimited), (lease.RetryAfter, lease.Reason));
+        Assert.Equal(PaceVerdict.Open, await lease.CompleteAsync(Answer(DateTimeOffset.UnixEpoch, 429, remaining: 0, resetInSeconds: 30), default));
+        lease.Dispose();
+    }
+
+    [Fact]
+    public async Task Acquired_IsReadyToSendWithoutAWait_AndSettledOnlyOnceCompleted()
+    {
+        var rig = new Rig(new PacingOptions());
+        var lease = await rig.AcquireAsync();
+
+        Assert.Equal((true, TimeSpan.Zero, PaceReason.None, false), (lease.IsAcquired, lease.RetryAfter, lease.Reason, lease.IsSettled));
+        await lease.CompleteAsync(Answer(rig.Now, 201), default);
+        Assert.True(lease.IsSettled);
+    }
+
     [Fact]
     public async Task Lease_DisposedUnsent_GivesItsBudgetBack()
     {

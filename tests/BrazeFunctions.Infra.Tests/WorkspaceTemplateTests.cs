@@ -9,6 +9,9 @@ namespace BrazeFunctions.Infra.Tests;
 [Collection(InfraCollection.Name)]
 public sealed partial class WorkspaceTemplateTests(InfraBuild build)
 {
+    // The named workspaces of the two-workspaces-private scenario and their REST endpoints.
+    private static readonly (string Name, string Endpoint)[] NamedWorkspaces = [("brandb", "https://rest.iad-05.braze.com"), ("eu", "https://rest.fra-02.braze.eu")];
+
     [Fact]
     public void AppSettings_TwoWorkspaces_GiveEachItsEndpointAndItsOwnKeyVaultSecret()
     {
@@ -16,7 +19,7 @@ public sealed partial class WorkspaceTemplateTests(InfraBuild build)
         var settings = snapshot.AppSettings();
         var secrets = snapshot.OfType("Microsoft.KeyVault/vaults/secrets").Select(s => s.Name.Split('/')[^1]).ToList();
 
-        foreach (var (workspace, endpoint) in new[] { ("brandb", "https://rest.iad-05.braze.com"), ("eu", "https://rest.fra-02.braze.eu") })
+        foreach (var (workspace, endpoint) in NamedWorkspaces)
         {
             Assert.Equal(endpoint, settings[$"Braze__Workspaces__{workspace}__RestEndpoint"]);
             Assert.Contains($"braze-api-key-{workspace}", secrets);

@@ -1,6 +1,5 @@
 using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Delivery;
-using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.Sandbox;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 

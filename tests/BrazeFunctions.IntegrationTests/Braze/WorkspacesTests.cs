@@ -6,7 +6,6 @@ using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Ingress;
-using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Sandbox;
 using BrazeBucket = BrazeFunctions.Sandbox.BrazeBucket;

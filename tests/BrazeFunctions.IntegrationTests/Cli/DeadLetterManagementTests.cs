@@ -2,7 +2,6 @@ using System.Text.Json;
 using BrazeFunctions.Cli;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Messages;
-using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Sandbox;
 

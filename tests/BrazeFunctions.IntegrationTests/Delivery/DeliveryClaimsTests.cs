@@ -1,7 +1,6 @@
 using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Delivery;
 using BrazeFunctions.Core.Idempotency;
-using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 

@@ -4,7 +4,6 @@ using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Storage;
 using BrazeFunctions.Sandbox;
 using BrazeFunctions.IntegrationTests.Infrastructure;
-using BrazeFunctions.IntegrationTests.MeasuredRuns;
 
 namespace BrazeFunctions.IntegrationTests.Dispatch;
 

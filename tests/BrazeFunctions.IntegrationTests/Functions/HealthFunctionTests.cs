@@ -2,7 +2,6 @@ using Azure.Storage.Queues;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Messages;
 using BrazeFunctions.IntegrationTests.Infrastructure;
-using BrazeFunctions.IntegrationTests.Storage;
 using Microsoft.AspNetCore.Http;
 
 namespace BrazeFunctions.IntegrationTests.Functions;

@@ -5,7 +5,6 @@ using Azure.Data.Tables;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core.Storage;
-using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Sandbox;
 using Microsoft.Extensions.DependencyInjection;
@@ -183,21 +182,9 @@ public sealed class DeliveryIdempotencyTests(AzuriteFixture azurite)
         Assert.Equal(2, rig.Braze.Counters["u-1/visits"]);
     }
 
-    private static async Task<Azure.Storage.Queues.Models.QueueMessage> ReceiveWithinAsync(DispatchRig rig, TimeSpan timeout)
-    {
-        var deadline = TimeProvider.System.GetUtcNow() + timeout;
-        while (true)
-        {
-            var messages = await rig.ReceiveAllAsync(rig.Outbox);
-            if (messages.Length > 0)
-            {
-                return Assert.Single(messages);
-            }
-
-            Assert.True(TimeProvider.System.GetUtcNow() < deadline, "the deferred copy never became visible");
-            await Task.Delay(200);
-        }
-    }
+    private static async Task<Azure.Storage.Queues.Models.QueueMessage> ReceiveWithinAsync(DispatchRig rig, TimeSpan timeout) =>
+        Assert.Single(await Poll.ForAsync(
+            () => rig.ReceiveAllAsync(rig.Outbox), m => m.Length > 0, "the deferred copy to become visible", timeout, TimeSpan.FromMilliseconds(200)));
 
     /// <summary>Azurite's table service, except that marking a delivery done fails: storage's view of a crash right there.</summary>
     private static RelayTables FailingDeliveredMark(string connectionString)

@@ -2,7 +2,6 @@ using Azure.Data.Tables;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Idempotency;
 using BrazeFunctions.Core.Messages;
-using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.Sandbox;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;

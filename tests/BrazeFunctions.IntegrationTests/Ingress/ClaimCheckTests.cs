@@ -4,7 +4,6 @@ using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Ingress;
 using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core.Storage;
-using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.Sandbox;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.Http;

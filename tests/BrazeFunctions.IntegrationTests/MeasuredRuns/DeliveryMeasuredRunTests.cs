@@ -4,10 +4,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Messages;
-using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Sandbox;
-using static BrazeFunctions.IntegrationTests.MeasuredRuns.MeasuredRunReport;
+using static BrazeFunctions.IntegrationTests.Infrastructure.MeasuredRunReport;
 
 namespace BrazeFunctions.IntegrationTests.MeasuredRuns;
 
@@ -92,34 +91,12 @@ public sealed class DeliveryMeasuredRunTests
         // slow the in-memory emulator down enough to time storage calls out.
         var azurite = new AzuriteFixture();
         await azurite.InitializeAsync();
-        var settings = new Dictionary<string, string?>
-        {
-            ["Dispatch:BatchLinger"] = on ? "00:00:00.100" : "00:00:00",
-            ["Dispatch:SharedPacing"] = on ? "true" : "false",
-            ["Dispatch:InPlaceRetryDelay"] = "00:00:00.200",
-            ["Braze:RequestTimeout"] = "00:00:03",
-            ["Idempotency:Enabled"] = idempotency ? "true" : "false",
-        };
-        var rigs = new List<DispatchRig> { await DispatchRig.StartAsync(azurite, settings) };
-        for (var i = 1; i < instances; i++)
-        {
-            rigs.Add(await DispatchRig.StartAsync(azurite, settings, sharedBraze: rigs[0].Braze, sharedQueue: rigs[0].Queue));
-        }
-
+        var rigs = await StartInstancesAsync(azurite, instances, on, idempotency);
         var braze = rigs[0].Braze;
         braze.SetLimit(BrazeBucket.UsersTrack, Limit, TimeSpan.FromSeconds(WindowSeconds));
         if (faults)
         {
-            // 5 % 503, 3 % 500, 2 % connections dropped, 2 % stalled past the 3-second request timeout.
-            // A fixed scramble of the arrival number spreads the faults over the run instead of putting them first.
-            braze.Rule = (sequence, _) => (sequence * 7919 % 100) switch
-            {
-                < 5 => new SandboxAnswer.Status(503, "{\"message\":\"Service Unavailable\"}"),
-                < 8 => new SandboxAnswer.Status(500, "{\"message\":\"Internal Server Error\"}"),
-                < 10 => new SandboxAnswer.Drop(),
-                < 12 => new SandboxAnswer.Delay(TimeSpan.FromSeconds(4)),
-                _ => null,
-            };
+            InjectFaults(braze);
         }
 
         try
@@ -137,34 +114,12 @@ public sealed class DeliveryMeasuredRunTests
             using var stop = new CancellationTokenSource();
             var started = TimeProvider.System.GetUtcNow();
             var running = pumps.Select(p => Task.Run(() => p.RunAsync(stop.Token))).ToList();
-            var offered = backlog;
-            var feeding = Task.Run(async () =>
-            {
-                var clock = Stopwatch.StartNew();
-                while (!stop.IsCancellationRequested)
-                {
-                    var due = backlog + (int)(perSecond * clock.Elapsed.TotalSeconds) - offered;
-                    if (due > 0)
-                    {
-                        await OfferAsync(rigs[0], name, instances, offered, due, CancellationToken.None);
-                        offered += due;
-                    }
-
-                    try
-                    {
-                        await Task.Delay(TimeSpan.FromMilliseconds(100), stop.Token);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        break;
-                    }
-                }
-            });
+            var feeding = Task.Run(() => FeedAsync(rigs[0], name, instances, backlog, perSecond, stop.Token));
             await Task.Delay(TimeSpan.FromSeconds(WindowSeconds * windows));
             await stop.CancelAsync();
             var ended = TimeProvider.System.GetUtcNow();
             await Task.WhenAll(running);
-            await feeding;
+            var offered = await feeding;
 
             return Measure(name, instances, faults, braze, pumps, started, ended, offered, prefill.Elapsed);
         }
@@ -177,6 +132,65 @@ public sealed class DeliveryMeasuredRunTests
 
             await azurite.DisposeAsync();
         }
+    }
+
+    /// <summary>Starts <paramref name="instances"/> relays sharing one Braze sandbox and one outbox, like scaled-out hosts.</summary>
+    private static async Task<List<DispatchRig>> StartInstancesAsync(AzuriteFixture azurite, int instances, bool on, bool idempotency)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Dispatch:BatchLinger"] = on ? "00:00:00.100" : "00:00:00",
+            ["Dispatch:SharedPacing"] = on ? "true" : "false",
+            ["Dispatch:InPlaceRetryDelay"] = "00:00:00.200",
+            ["Braze:RequestTimeout"] = "00:00:03",
+            ["Idempotency:Enabled"] = idempotency ? "true" : "false",
+        };
+        var rigs = new List<DispatchRig> { await DispatchRig.StartAsync(azurite, settings) };
+        for (var i = 1; i < instances; i++)
+        {
+            rigs.Add(await DispatchRig.StartAsync(azurite, settings, sharedBraze: rigs[0].Braze, sharedQueue: rigs[0].Queue));
+        }
+
+        return rigs;
+    }
+
+    private static void InjectFaults(BrazeSandbox braze) =>
+        // 5 % 503, 3 % 500, 2 % connections dropped, 2 % stalled past the 3-second request timeout.
+        // A fixed scramble of the arrival number spreads the faults over the run instead of putting them first.
+        braze.Rule = (sequence, _) => (sequence * 7919 % 100) switch
+        {
+            < 5 => new SandboxAnswer.Status(503, "{\"message\":\"Service Unavailable\"}"),
+            < 8 => new SandboxAnswer.Status(500, "{\"message\":\"Internal Server Error\"}"),
+            < 10 => new SandboxAnswer.Drop(),
+            < 12 => new SandboxAnswer.Delay(TimeSpan.FromSeconds(4)),
+            _ => null,
+        };
+
+    /// <summary>Offers <paramref name="perSecond"/> webhooks a second on top of the backlog until stopped; returns how many were offered in all.</summary>
+    private static async Task<int> FeedAsync(DispatchRig rig, string name, int instances, int backlog, double perSecond, CancellationToken stop)
+    {
+        var offered = backlog;
+        var clock = Stopwatch.StartNew();
+        while (!stop.IsCancellationRequested)
+        {
+            var due = backlog + (int)(perSecond * clock.Elapsed.TotalSeconds) - offered;
+            if (due > 0)
+            {
+                await OfferAsync(rig, name, instances, offered, due, CancellationToken.None);
+                offered += due;
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), stop);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        return offered;
     }
 
     /// <summary>Queues <paramref name="count"/> /users/track webhooks (one attribute update each), numbered from <paramref name="from"/>.</summary>

@@ -1,6 +1,6 @@
 using System.Text;
 using BrazeFunctions.IntegrationTests.Infrastructure;
-using static BrazeFunctions.IntegrationTests.MeasuredRuns.MeasuredRunReport;
+using static BrazeFunctions.IntegrationTests.Infrastructure.MeasuredRunReport;
 
 namespace BrazeFunctions.IntegrationTests.MeasuredRuns;
 

@@ -6,9 +6,8 @@ using BrazeFunctions.Cli;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Ingress;
 using BrazeFunctions.Core.Messages;
-using BrazeFunctions.IntegrationTests.Dispatch;
-using BrazeFunctions.Sandbox;
 using BrazeFunctions.IntegrationTests.Infrastructure;
+using BrazeFunctions.Sandbox;
 
 namespace BrazeFunctions.IntegrationTests.MeasuredRuns;
 
@@ -112,13 +111,8 @@ internal sealed class GuaranteeRun(string name, int webhooks, string linger, int
             crashes ? m => m.DequeueCount == 1 && Math.Abs(m.MessageId.GetHashCode(StringComparison.Ordinal)) % 100 == 0 : null);
         using var stop = new CancellationTokenSource();
         var running = Task.Run(() => pump.RunAsync(stop.Token));
-        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromMinutes(8);
-        var drained = false;
-        while (!drained && TimeProvider.System.GetUtcNow() < deadline)
-        {
-            await Task.Delay(1000);
-            drained = (await rig.Outbox.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0;
-        }
+        var drained = await Poll.TryUntilAsync(
+            async () => (await rig.Outbox.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, TimeSpan.FromMinutes(8), TimeSpan.FromSeconds(1));
 
         await stop.CancelAsync();
         await running;

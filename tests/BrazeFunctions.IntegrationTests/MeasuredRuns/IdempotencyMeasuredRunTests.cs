@@ -5,12 +5,11 @@ using System.Text;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Ingress;
-using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Sandbox;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using static BrazeFunctions.IntegrationTests.MeasuredRuns.MeasuredRunReport;
+using static BrazeFunctions.IntegrationTests.Infrastructure.MeasuredRunReport;
 
 namespace BrazeFunctions.IntegrationTests.MeasuredRuns;
 
@@ -59,85 +58,105 @@ public sealed class IdempotencyMeasuredRunTests
         {
             using var operations = new MetricCollector<long>(rig.Host.Get<IMeterFactory>(), RelayMetrics.MeterName, "relay.idempotency.operations");
             using var duplicates = new MetricCollector<long>(rig.Host.Get<IMeterFactory>(), RelayMetrics.MeterName, "relay.idempotency.duplicates");
-            rig.Braze.Rule = (sequence, _) => (sequence * 7919 % 100) switch
-            {
-                < 2 => new SandboxAnswer.ApplyThenDrop(),
-                < 6 => new SandboxAnswer.Status(503, "{\"message\":\"Service Unavailable\"}"),
-                6 => new SandboxAnswer.ApplyThenStatus(500),
-                7 => new SandboxAnswer.Status(500, "{\"message\":\"Internal Server Error\"}"),
-                8 => new SandboxAnswer.ApplyThenStatus(502),
-                9 => new SandboxAnswer.Status(502, "{\"message\":\"Bad Gateway\"}"),
-                10 => new SandboxAnswer.ApplyThenStatus(504),
-                11 => new SandboxAnswer.Status(504, "{\"message\":\"Gateway Timeout\"}"),
-                _ => null,
-            };
+            AnswerLikeAnUnreliableBraze(rig);
 
-            // Ingress: every webhook once, and 5 % again (Braze retrying after a timeout).
             var ingress = Stopwatch.StartNew();
-            var ingressAnswers = new System.Collections.Concurrent.ConcurrentBag<(int Index, int Status, bool Replayed)>();
-            var posts = Enumerable.Range(0, Webhooks).Concat(Enumerable.Range(0, Webhooks).Where(i => i % 20 == 3)).ToList();
-            await Parallel.ForEachAsync(posts, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
-            {
-                var (status, _, response) = await FunctionCall.PostWebhookAsync(rig.Host.Get<WebhookIngress>(), Route,
-                    $"{{\"user_id\":\"u-{i}\",\"dispatch_id\":\"dispatch-9\"}}",
-                    headers: new Dictionary<string, string> { ["Idempotency-Key"] = $"dispatch-9-{i}" });
-                ingressAnswers.Add((i, status, response.Headers["Idempotent-Replayed"] == "true"));
-            });
+            var ingressAnswers = await PostEveryWebhookAsync(rig);
             ingress.Stop();
             var ingressOperations = operations.GetMeasurementSnapshot().Sum(m => m.Value);
 
-            // Dispatch until every message ended: the host-like pump; 1 % of runs "crash" before the host completes them.
             var dispatch = Stopwatch.StartNew();
-            var pump = new HostQueuePump(rig.Outbox, rig.Dispatcher, TimeSpan.FromSeconds(3), m => m.DequeueCount == 1 && Math.Abs(m.MessageId.GetHashCode(StringComparison.Ordinal)) % 100 == 0);
-            using var stop = new CancellationTokenSource();
-            var running = Task.Run(() => pump.RunAsync(stop.Token));
-            var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromMinutes(4);
-            while (TimeProvider.System.GetUtcNow() < deadline)
-            {
-                await Task.Delay(1000);
-                var properties = (await rig.Outbox.GetPropertiesAsync()).Value;
-                if (properties.ApproximateMessagesCount == 0)
-                {
-                    break;
-                }
-            }
-
-            await stop.CancelAsync();
-            await running;
+            var pump = await DispatchUntilTheOutboxIsEmptyAsync(rig);
             dispatch.Stop();
             var dispatchOperations = operations.GetMeasurementSnapshot().Sum(m => m.Value) - ingressOperations;
 
-            var poison = await rig.Host.Get<DeadLetterStore>().ListAsync(DeadLetterFilter.All, default);
-            var deadUsers = poison.Select(p => p.Entry.Envelope?.PayloadJson).Where(p => p is not null)
-                .Select(p => System.Text.Json.JsonDocument.Parse(p!).RootElement.GetProperty("user_id").GetString()!).ToHashSet(StringComparer.Ordinal);
-            var applied = Enumerable.Range(0, Webhooks).Select(i => rig.Braze.Counters.GetValueOrDefault($"u-{i}/message_view_count")).ToList();
-            var results = pump.Results.ToList();
-            return new RunFigures(
-                name,
-                ingressAnswers.Count(a => a.Status == StatusCodes.Status202Accepted && !a.Replayed),
-                ingressAnswers.Count(a => a.Replayed),
-                applied.Count(c => c == 1),
-                applied.Count(c => c >= 2),
-                Enumerable.Range(0, Webhooks).Count(i => applied[i] == 0 && !deadUsers.Contains($"u-{i}")),
-                poison.Count(p => p.Entry.Reason?.Code == "ambiguous_outcome"),
-                Enumerable.Range(0, Webhooks).Count(i => applied[i] == 1 && deadUsers.Contains($"u-{i}")),
-                poison.Count,
-                string.Join(", ", poison.GroupBy(p => p.Entry.Reason?.Code ?? "(none)").OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}")),
-                rig.Braze.Requests.Count,
-                rig.Braze.Requests.Count(r => r.Dropped),
-                rig.Braze.Requests.Count(r => r.Status >= 500),
-                results.Count(r => r.DequeueCount > 1),
-                results.Count(r => r.Result.Outcome == DispatchOutcome.Duplicate),
-                duplicates.GetMeasurementSnapshot().Where(m => (string?)m.Tags["stage"] == "ingress").Sum(m => m.Value),
-                ingressOperations / (double)Webhooks,
-                dispatchOperations / (double)Webhooks,
-                ingress.Elapsed,
-                dispatch.Elapsed);
+            return await FiguresAsync(name, rig, ingressAnswers, pump, duplicates) with
+            {
+                IngressOperations = ingressOperations / (double)Webhooks,
+                DispatchOperations = dispatchOperations / (double)Webhooks,
+                IngressTime = ingress.Elapsed,
+                DispatchTime = dispatch.Elapsed,
+            };
         }
         finally
         {
             await azurite.DisposeAsync();
         }
+    }
+
+    /// <summary>Drops 2 % of the answers after applying, answers 4 % with 503 and 6 % with 500/502/504, half of those applied.</summary>
+    private static void AnswerLikeAnUnreliableBraze(DispatchRig rig) =>
+        rig.Braze.Rule = (sequence, _) => (sequence * 7919 % 100) switch
+        {
+            < 2 => new SandboxAnswer.ApplyThenDrop(),
+            < 6 => new SandboxAnswer.Status(503, "{\"message\":\"Service Unavailable\"}"),
+            6 => new SandboxAnswer.ApplyThenStatus(500),
+            7 => new SandboxAnswer.Status(500, "{\"message\":\"Internal Server Error\"}"),
+            8 => new SandboxAnswer.ApplyThenStatus(502),
+            9 => new SandboxAnswer.Status(502, "{\"message\":\"Bad Gateway\"}"),
+            10 => new SandboxAnswer.ApplyThenStatus(504),
+            11 => new SandboxAnswer.Status(504, "{\"message\":\"Gateway Timeout\"}"),
+            _ => null,
+        };
+
+    /// <summary>Ingress: every webhook once, and 5 % again (Braze retrying after a timeout).</summary>
+    private static async Task<List<(int Index, int Status, bool Replayed)>> PostEveryWebhookAsync(DispatchRig rig)
+    {
+        var ingressAnswers = new System.Collections.Concurrent.ConcurrentBag<(int Index, int Status, bool Replayed)>();
+        var posts = Enumerable.Range(0, Webhooks).Concat(Enumerable.Range(0, Webhooks).Where(i => i % 20 == 3)).ToList();
+        await Parallel.ForEachAsync(posts, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+        {
+            var (status, _, response) = await FunctionCall.PostWebhookAsync(rig.Host.Get<WebhookIngress>(), Route,
+                $"{{\"user_id\":\"u-{i}\",\"dispatch_id\":\"dispatch-9\"}}",
+                headers: new Dictionary<string, string> { ["Idempotency-Key"] = $"dispatch-9-{i}" });
+            ingressAnswers.Add((i, status, response.Headers["Idempotent-Replayed"] == "true"));
+        });
+        return [.. ingressAnswers];
+    }
+
+    /// <summary>Dispatch until every message ended: the host-like pump; 1 % of runs "crash" before the host completes them.</summary>
+    private static async Task<HostQueuePump> DispatchUntilTheOutboxIsEmptyAsync(DispatchRig rig)
+    {
+        var pump = new HostQueuePump(rig.Outbox, rig.Dispatcher, TimeSpan.FromSeconds(3), m => m.DequeueCount == 1 && Math.Abs(m.MessageId.GetHashCode(StringComparison.Ordinal)) % 100 == 0);
+        using var stop = new CancellationTokenSource();
+        var running = Task.Run(() => pump.RunAsync(stop.Token));
+        await Poll.TryUntilAsync(
+            async () => (await rig.Outbox.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, TimeSpan.FromMinutes(4), TimeSpan.FromSeconds(1));
+
+        await stop.CancelAsync();
+        await running;
+        return pump;
+    }
+
+    private static async Task<RunFigures> FiguresAsync(
+        string name, DispatchRig rig, List<(int Index, int Status, bool Replayed)> ingressAnswers, HostQueuePump pump, MetricCollector<long> duplicates)
+    {
+        var poison = await rig.Host.Get<DeadLetterStore>().ListAsync(DeadLetterFilter.All, default);
+        var deadUsers = poison.Select(p => p.Entry.Envelope?.PayloadJson).Where(p => p is not null)
+            .Select(p => System.Text.Json.JsonDocument.Parse(p!).RootElement.GetProperty("user_id").GetString()!).ToHashSet(StringComparer.Ordinal);
+        var applied = Enumerable.Range(0, Webhooks).Select(i => rig.Braze.Counters.GetValueOrDefault($"u-{i}/message_view_count")).ToList();
+        var results = pump.Results.ToList();
+        return new RunFigures(
+            name,
+            ingressAnswers.Count(a => a.Status == StatusCodes.Status202Accepted && !a.Replayed),
+            ingressAnswers.Count(a => a.Replayed),
+            applied.Count(c => c == 1),
+            applied.Count(c => c >= 2),
+            Enumerable.Range(0, Webhooks).Count(i => applied[i] == 0 && !deadUsers.Contains($"u-{i}")),
+            poison.Count(p => p.Entry.Reason?.Code == "ambiguous_outcome"),
+            Enumerable.Range(0, Webhooks).Count(i => applied[i] == 1 && deadUsers.Contains($"u-{i}")),
+            poison.Count,
+            string.Join(", ", poison.GroupBy(p => p.Entry.Reason?.Code ?? "(none)").OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}")),
+            rig.Braze.Requests.Count,
+            rig.Braze.Requests.Count(r => r.Dropped),
+            rig.Braze.Requests.Count(r => r.Status >= 500),
+            results.Count(r => r.DequeueCount > 1),
+            results.Count(r => r.Result.Outcome == DispatchOutcome.Duplicate),
+            duplicates.GetMeasurementSnapshot().Where(m => (string?)m.Tags["stage"] == "ingress").Sum(m => m.Value),
+            IngressOperations: 0,
+            DispatchOperations: 0,
+            IngressTime: TimeSpan.Zero,
+            DispatchTime: TimeSpan.Zero);
     }
 
     private static string Report(List<RunFigures> runs)

@@ -5,11 +5,10 @@ using System.Text;
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Ingress;
-using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Sandbox;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using static BrazeFunctions.IntegrationTests.MeasuredRuns.MeasuredRunReport;
+using static BrazeFunctions.IntegrationTests.Infrastructure.MeasuredRunReport;
 
 namespace BrazeFunctions.IntegrationTests.MeasuredRuns;
 
@@ -62,37 +61,15 @@ public sealed class TraceCostMeasuredRunTests
 
             using var operations = new MetricCollector<long>(rig.Host.Get<IMeterFactory>(), RelayMetrics.MeterName, "relay.trace.operations");
             using var records = new MetricCollector<long>(rig.Host.Get<IMeterFactory>(), RelayMetrics.MeterName, "relay.trace.records");
-            var ids = new System.Collections.Concurrent.ConcurrentBag<string>();
-            await Parallel.ForEachAsync(Enumerable.Range(0, webhooks), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
-            {
-                var (status, body, _) = await FunctionCall.PostWebhookAsync(rig.Host.Get<WebhookIngress>(), Route,
-                    $"{{\"user_id\":\"u-{i}\",\"dispatch_id\":\"d-1\",\"event_properties\":{{\"plan\":\"gold\"}}}}");
-                Assert.Equal(202, status);
-                ids.Add(body.GetProperty("id").GetString()!);
-            });
+            var ids = await PostWebhooksAsync(rig, webhooks);
 
             var clock = Stopwatch.StartNew();
-            var pump = new HostQueuePump(rig.Outbox, rig.Dispatcher, TimeSpan.FromSeconds(30));
-            using var stop = new CancellationTokenSource();
-            var running = Task.Run(() => pump.RunAsync(stop.Token));
-            var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromMinutes(10);
-            while (pump.Results.Count(r => r.Result.Outcome == DispatchOutcome.Delivered) < webhooks && TimeProvider.System.GetUtcNow() < deadline)
-            {
-                await Task.Delay(500);
-            }
-
-            await stop.CancelAsync();
-            await running;
+            var pump = await DispatchUntilDeliveredAsync(rig, webhooks);
             clock.Stop();
             await rig.Host.Get<TraceRecorder>().FlushAsync(default);
 
-            var trace = rig.Host.Get<IMessageTrace>();
             var sample = ids.OrderBy(id => id, StringComparer.Ordinal).Where((_, i) => i % 20 == 0).ToList();
-            var states = new List<MessageState>();
-            foreach (var id in sample)
-            {
-                states.Add((await trace.TraceAsync(id, default)).State);
-            }
+            var states = await TraceStatesAsync(rig, sample);
 
             long Operations(string operation, string? result = null) => operations.GetMeasurementSnapshot()
                 .Where(m => (string?)m.Tags["operation"] == operation && (result is null || (string?)m.Tags["result"] == result)).Sum(m => m.Value);
@@ -116,6 +93,44 @@ public sealed class TraceCostMeasuredRunTests
         {
             await azurite.DisposeAsync();
         }
+    }
+
+    private static async Task<List<string>> PostWebhooksAsync(DispatchRig rig, int webhooks)
+    {
+        var ids = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, webhooks), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+        {
+            var (status, body, _) = await FunctionCall.PostWebhookAsync(rig.Host.Get<WebhookIngress>(), Route,
+                $"{{\"user_id\":\"u-{i}\",\"dispatch_id\":\"d-1\",\"event_properties\":{{\"plan\":\"gold\"}}}}");
+            Assert.Equal(202, status);
+            ids.Add(body.GetProperty("id").GetString()!);
+        });
+        return [.. ids];
+    }
+
+    private static async Task<HostQueuePump> DispatchUntilDeliveredAsync(DispatchRig rig, int webhooks)
+    {
+        var pump = new HostQueuePump(rig.Outbox, rig.Dispatcher, TimeSpan.FromSeconds(30));
+        using var stop = new CancellationTokenSource();
+        var running = Task.Run(() => pump.RunAsync(stop.Token));
+        await Poll.TryUntilAsync(
+            () => pump.Results.Count(r => r.Result.Outcome == DispatchOutcome.Delivered) >= webhooks, TimeSpan.FromMinutes(10), TimeSpan.FromMilliseconds(500));
+
+        await stop.CancelAsync();
+        await running;
+        return pump;
+    }
+
+    private static async Task<List<MessageState>> TraceStatesAsync(DispatchRig rig, List<string> sample)
+    {
+        var trace = rig.Host.Get<IMessageTrace>();
+        var states = new List<MessageState>();
+        foreach (var id in sample)
+        {
+            states.Add((await trace.TraceAsync(id, default)).State);
+        }
+
+        return states;
     }
 
     private static string Report(List<RunFigures> runs, int webhooks)

@@ -1,7 +1,6 @@
 using System.Globalization;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Messages;
-using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Sandbox;
 

@@ -1,8 +1,6 @@
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Messages;
-using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.Infrastructure;
-using BrazeFunctions.IntegrationTests.MeasuredRuns;
 using BrazeFunctions.Sandbox;
 
 namespace BrazeFunctions.IntegrationTests.Pacing;
@@ -76,16 +74,10 @@ public sealed class MixedWorkloadTests(AzuriteFixture azurite)
     {
         using var stop = new CancellationTokenSource();
         var running = pumps.Select(p => Task.Run(() => p.RunAsync(stop.Token))).ToList();
-        for (var poll = 0; poll < 360; poll++)
-        {
-            var delivered = pumps.SelectMany(p => p.Results).Where(r => r.Result.Outcome == DispatchOutcome.Delivered).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
-            if (ids.IsSubsetOf(delivered))
-            {
-                break;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(500));
-        }
+        await Poll.TryUntilAsync(
+            () => ids.IsSubsetOf(pumps.SelectMany(p => p.Results).Where(r => r.Result.Outcome == DispatchOutcome.Delivered).Select(r => r.Id)),
+            TimeSpan.FromMinutes(3),
+            TimeSpan.FromMilliseconds(500));
 
         await stop.CancelAsync();
         await Task.WhenAll(running);

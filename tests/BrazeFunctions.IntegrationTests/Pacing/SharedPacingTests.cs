@@ -1,6 +1,5 @@
 using BrazeFunctions.Core.Diagnostics;
 using BrazeFunctions.Core.Dispatch;
-using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Sandbox;
 using Microsoft.Extensions.Diagnostics.HealthChecks;

@@ -1,7 +1,8 @@
 using System.Net;
+using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Sandbox;
 using Microsoft.Extensions.Time.Testing;
-using static BrazeFunctions.IntegrationTests.Sandbox.SandboxClient;
+using static BrazeFunctions.IntegrationTests.Infrastructure.SandboxClient;
 
 namespace BrazeFunctions.IntegrationTests.Sandbox;
 

@@ -72,7 +72,8 @@ public sealed class SandboxProcessTests : IDisposable
         var output = new StringBuilder();
         process.OutputDataReceived += (_, line) => { lock (output) { output.AppendLine(line.Data); } };
         process.BeginOutputReadLine();
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        using var http = new HttpClient();
+        http.BaseAddress = new Uri($"http://127.0.0.1:{port}");
         HttpResponseMessage? answer = null;
         for (var attempt = 0; attempt < 100 && answer is null; attempt++)
         {

@@ -1,6 +1,5 @@
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Ingress;
-using BrazeFunctions.IntegrationTests.Dispatch;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Sandbox;
 using Microsoft.AspNetCore.Http;

@@ -1,6 +1,7 @@
 using System.Net;
+using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Sandbox;
-using static BrazeFunctions.IntegrationTests.Sandbox.SandboxClient;
+using static BrazeFunctions.IntegrationTests.Infrastructure.SandboxClient;
 
 namespace BrazeFunctions.IntegrationTests.Sandbox;
 
@@ -101,11 +102,7 @@ public sealed class SandboxSlowAnswerTests
     /// <summary>The sandbox records a request when its answer has ended, which for these answers is after the client's move.</summary>
     private static async Task<SandboxRequest> RecordedAsync(BrazeSandbox sandbox)
     {
-        for (var i = 0; i < 200 && sandbox.Requests.Count == 0; i++)
-        {
-            await Task.Delay(50);
-        }
-
+        await Poll.UntilAsync(() => sandbox.Requests.Count > 0, "the sandbox to record the request", TimeSpan.FromSeconds(10));
         return Assert.Single(sandbox.Requests);
     }
 }

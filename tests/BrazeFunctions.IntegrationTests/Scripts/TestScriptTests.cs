@@ -225,21 +225,15 @@ public sealed partial class TestScriptTests : IDisposable
     }
 
     /// <summary>Whether the process is gone (or a zombie nobody reaped yet, which no longer runs anything).</summary>
-    private async Task<bool> ExitedAsync(int pid)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            var state = await RunProcessAsync("ps", ["-p", pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", "stat="]);
-            if (state.Output.Trim().Length == 0 || state.Output.TrimStart().StartsWith('Z'))
+    private Task<bool> ExitedAsync(int pid) =>
+        Poll.TryUntilAsync(
+            async () =>
             {
-                return true;
-            }
-
-            await Task.Delay(100);
-        }
-
-        return false;
-    }
+                var state = await RunProcessAsync("ps", ["-p", pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", "stat="]);
+                return state.Output.Trim().Length == 0 || state.Output.TrimStart().StartsWith('Z');
+            },
+            TimeSpan.FromSeconds(10),
+            TimeSpan.FromMilliseconds(100));
 
     private async Task<int> MatchesLockAsync()
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BrazeFunctions.Core;
+using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Telemetry;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Configuration;

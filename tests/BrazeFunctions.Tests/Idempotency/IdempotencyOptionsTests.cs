@@ -1,51 +1,57 @@
-using BrazeFunctions.Core.Braze;
-using BrazeFunctions.Core.Delivery;
+using System.ComponentModel.DataAnnotations;
 using BrazeFunctions.Core.Idempotency;
-using BrazeFunctions.Core.Pacing;
-using BrazeFunctions.Core.Storage;
-using Microsoft.Extensions.Options;
 
 namespace BrazeFunctions.Tests.Idempotency;
 
+/// <summary>The idempotency settings start-up accepts on their own (how they relate to the retry settings is the validator's).</summary>
 public sealed class IdempotencyOptionsTests
 {
     [Fact]
-    public void Validate_Defaults_Succeed()
+    public void Defaults_OnWithAWeeksWindowAndAQuarterHourLease_AreValid()
     {
-        Assert.True(Validator().Validate(null, new IdempotencyOptions()).Succeeded);
+        var options = new IdempotencyOptions();
+
+        Assert.Equal((true, TimeSpan.FromDays(7), TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(2), TimeSpan.FromHours(1)),
+            (options.Enabled, options.Window, options.ClaimLease, options.PendingTimeout, options.BoundaryLookback));
+        Assert.Empty(Problems(options));
     }
 
-    [Fact]
-    public void Validate_WindowShorterThanMessageAgePlusSchedule_FailsNamingBoth()
+    [Theory]
+    [InlineData("00:59:59", false)]
+    [InlineData("01:00:00", true)]
+    [InlineData("30.00:00:00", true)]
+    [InlineData("30.00:00:01", false)]
+    public void Window_FromAnHourTo30Days_IsAccepted(string window, bool accepted)
     {
-        var result = Validator().Validate(null, new IdempotencyOptions { Window = TimeSpan.FromDays(2) });
-
-        Assert.True(result.Failed);
-        Assert.Contains("Idempotency:Window", result.FailureMessage, StringComparison.Ordinal);
-        Assert.Contains("Dispatch:MaxMessageAge", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Equal(accepted, Problems(new IdempotencyOptions { Window = Parse(window) }).Count == 0);
     }
 
-    [Fact]
-    public void LongestHold_Defaults_AreThreeShortWaitsOneRequestAndTwoStorageWrites()
+    [Theory]
+    [InlineData("00:00:59", false)]
+    [InlineData("00:01:00", true)]
+    [InlineData("1.00:00:00", true)]
+    [InlineData("1.00:00:01", false)]
+    public void ClaimLease_FromAMinuteToADay_IsAccepted(string lease, bool accepted)
     {
-        // 3 x 5 s + 30 s + 2 x (3 tries x 10 s): what a live sender can go without writing its claim.
-        Assert.Equal(TimeSpan.FromSeconds(105), IdempotencyOptionsValidator.LongestHold(new BrazeOptions(), new PacingOptions(), new OutboxOptions()));
+        Assert.Equal(accepted, Problems(new IdempotencyOptions { ClaimLease = Parse(lease) }).Count == 0);
     }
 
-    [Fact]
-    public void Validate_LeaseNotLongerThanTheLongestHold_FailsNamingTheSettings()
+    [Theory]
+    [InlineData("00:00:09", false)]
+    [InlineData("00:00:10", true)]
+    [InlineData("01:00:00", true)]
+    [InlineData("01:00:01", false)]
+    public void PendingTimeout_From10SecondsToAnHour_IsAccepted(string timeout, bool accepted)
     {
-        var braze = new BrazeOptions { RequestTimeout = TimeSpan.FromMinutes(5) };
-        var hold = IdempotencyOptionsValidator.LongestHold(braze, new PacingOptions(), new OutboxOptions());
-
-        var result = Validator(braze).Validate(null, new IdempotencyOptions { ClaimLease = hold });
-
-        Assert.True(result.Failed);
-        Assert.Contains("Idempotency:ClaimLease", result.FailureMessage, StringComparison.Ordinal);
-        Assert.Contains("Braze:RequestTimeout", result.FailureMessage, StringComparison.Ordinal);
-        Assert.True(Validator(braze).Validate(null, new IdempotencyOptions { ClaimLease = hold + TimeSpan.FromSeconds(1) }).Succeeded);
+        Assert.Equal(accepted, Problems(new IdempotencyOptions { PendingTimeout = Parse(timeout) }).Count == 0);
     }
 
-    private static IdempotencyOptionsValidator Validator(BrazeOptions? braze = null) =>
-        new(Options.Create(new DeliveryRetryOptions()), Options.Create(braze ?? new BrazeOptions()), Options.Create(new PacingOptions()), Options.Create(new OutboxOptions()));
+    private static TimeSpan Parse(string text) => TimeSpan.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static List<ValidationResult> Problems(IdempotencyOptions options)
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+        return results;
+    }
 }

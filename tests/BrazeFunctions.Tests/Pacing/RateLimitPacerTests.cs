@@ -8,7 +8,7 @@ using static BrazeFunctions.Tests.Pacing.PacingKit;
 
 namespace BrazeFunctions.Tests.Pacing;
 
-/// <summary>The pacer's leases on a fake clock, without the shared table (its tests run against Azurite).</summary>
+/// <summary>The pacer's grants, holds and lines on a fake clock, without the shared table (its tests run against Azurite).</summary>
 public sealed class RateLimitPacerTests
 {
     [Fact]
@@ -134,123 +134,6 @@ public sealed class RateLimitPacerTests
 
         using var granted = await b;
         Assert.True(granted.IsAcquired);
-    }
-
-    [Fact]
-    public async Task Lease_DisposedUnsent_GivesItsBudgetBack()
-    {
-        var rig = new Rig(new PacingOptions { InitialRequests = 1 });
-        using (var probe = await rig.AcquireAsync())
-        {
-            await probe.CompleteAsync(Answer(rig.Now, 201, limit: 10, remaining: 2), default);
-        }
-
-        var first = await rig.AcquireAsync();
-        using var second = await rig.AcquireAsync();
-        var third = rig.AcquireAsync().AsTask();
-        Assert.False(third.IsCompleted);
-
-        first.Dispose();
-
-        using var granted = await third;
-        Assert.True(granted.IsAcquired);
-    }
-
-    [Fact]
-    public async Task Lease_CompletedTwiceOrDisposedAfterCompletion_CountsOnce()
-    {
-        // Before the first headers one request may be in flight: the in-flight count shows what each lease gave back.
-        var rig = new Rig(new PacingOptions { InitialRequests = 1 });
-        var lease = await rig.AcquireAsync();
-        var noHeaders = Answer(rig.Now, 201, limit: null, remaining: null, resetInSeconds: null);
-        await lease.CompleteAsync(noHeaders, default);
-        Assert.Equal(PaceVerdict.Open, await lease.CompleteAsync(noHeaders, default));
-        lease.Dispose();
-
-        var second = await rig.AcquireAsync();
-        var third = rig.AcquireAsync().AsTask();
-        Assert.True(second.IsAcquired);
-        Assert.False(third.IsCompleted);
-        second.Dispose();
-        second.Dispose();
-
-        using var granted = await third;
-        Assert.True(granted.IsAcquired);
-        Assert.False(rig.AcquireAsync().AsTask().IsCompleted);
-    }
-
-    [Fact]
-    public async Task IsStale_LeaseOfAKnownWindow_OnceThatWindowMayHaveEnded()
-    {
-        var rig = new Rig(new PacingOptions { InitialRequests = 1 });
-        var probe = await rig.AcquireAsync();
-        // A probe is granted before any window is known: it cannot go stale.
-        Assert.False(probe.IsStale);
-        await probe.CompleteAsync(Answer(rig.Now, 201), default);
-
-        using var lease = await rig.AcquireAsync();
-        rig.Time.Advance(TimeSpan.FromSeconds(1.5));
-        Assert.False(lease.IsStale);
-        // The answer's Date and arrival were the same instant, so the window ends no earlier than 2 s from the grant
-        // (reset 3 s away, less the second a Date's whole seconds may hide).
-        rig.Time.Advance(TimeSpan.FromSeconds(0.5));
-
-        Assert.True(lease.IsStale);
-    }
-
-    [Fact]
-    public async Task Acquire_After401_PausesTheWorkspaceThenLetsOneProbeGoFirst()
-    {
-        var rig = new Rig(new PacingOptions { CredentialPause = TimeSpan.FromMinutes(5), MaxCredentialPause = TimeSpan.FromMinutes(15) });
-        using (var first = await rig.AcquireAsync())
-        {
-            Assert.Equal(new PaceVerdict(TimeSpan.FromMinutes(5), WaitInPlace: false), await first.CompleteAsync(Answer(rig.Now, 401), default));
-        }
-
-        using (var held = await rig.AcquireAsync(BrazeBucket.Messaging))
-        {
-            Assert.Equal((false, PaceReason.Credential, TimeSpan.FromMinutes(5)), (held.IsAcquired, held.Reason, held.RetryAfter));
-        }
-
-        rig.Time.Advance(TimeSpan.FromMinutes(5));
-        var probe = await rig.AcquireAsync();
-        var behindTheProbe = rig.AcquireAsync().AsTask();
-        Assert.True(probe.IsAcquired);
-        Assert.False(behindTheProbe.IsCompleted);
-
-        // Refused again: the pause doubles, and the request behind the probe learns it when it looks again.
-        await probe.CompleteAsync(Answer(rig.Now, 401), default);
-        rig.Time.Advance(TimeSpan.FromMilliseconds(250));
-        using (var doubled = await behindTheProbe)
-        {
-            Assert.Equal(TimeSpan.FromMinutes(10) - TimeSpan.FromMilliseconds(250), doubled.RetryAfter);
-        }
-
-        rig.Time.Advance(TimeSpan.FromMinutes(10));
-        using (var second = await rig.AcquireAsync())
-        {
-            await second.CompleteAsync(Answer(rig.Now, 201), default);
-        }
-
-        // Accepted: the whole workspace is released (another bucket shows it, with nothing else holding it).
-        using var released = await rig.AcquireAsync(BrazeBucket.Messaging);
-        Assert.True(released.IsAcquired);
-    }
-
-    [Fact]
-    public async Task Acquire_After403_PausesOnlyThatEndpoint()
-    {
-        var rig = new Rig(new PacingOptions());
-        using (var first = await rig.AcquireAsync())
-        {
-            await first.CompleteAsync(Answer(rig.Now, 403), default);
-        }
-
-        using var sameEndpoint = await rig.AcquireAsync();
-        using var otherEndpoint = await rig.AcquireAsync(BrazeBucket.Messaging);
-
-        Assert.Equal(PaceReason.Credential, sameEndpoint.Reason);
-        Assert.True(otherEndpoint.IsAcquired);
     }
 
     [Fact]

@@ -6,13 +6,12 @@ using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Templates;
-using BrazeFunctions.IntegrationTests.Infrastructure;
 using BrazeFunctions.Sandbox;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
 
-namespace BrazeFunctions.IntegrationTests.Dispatch;
+namespace BrazeFunctions.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// A stand-in renderer for tests whose subject is not rendering: the payload's <c>user_id</c> and <c>plan</c> become one

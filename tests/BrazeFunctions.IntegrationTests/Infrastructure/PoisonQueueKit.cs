@@ -2,7 +2,7 @@ using System.Text;
 using Azure.Storage.Queues;
 using BrazeFunctions.Core.Messages;
 
-namespace BrazeFunctions.IntegrationTests.Dispatch;
+namespace BrazeFunctions.IntegrationTests.Infrastructure;
 
 /// <summary>What can land on a poison queue besides the relay's own dead letters, written the way it would arrive.</summary>
 internal static class PoisonQueueKit

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging.Testing;
 using OpenTelemetry.Logs;
 
-namespace BrazeFunctions.IntegrationTests.Telemetry;
+namespace BrazeFunctions.IntegrationTests.Infrastructure;
 
 /// <summary>Everything a log or trace item carries, as one string, for "this never appears anywhere" checks.</summary>
 internal static class TelemetryText

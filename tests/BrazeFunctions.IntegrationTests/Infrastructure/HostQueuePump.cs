@@ -4,9 +4,8 @@ using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Core.Messages;
-using BrazeFunctions.IntegrationTests.Infrastructure;
 
-namespace BrazeFunctions.IntegrationTests.MeasuredRuns;
+namespace BrazeFunctions.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// What the Functions host's queue listener does for one instance, with host.json's own numbers: receive up to

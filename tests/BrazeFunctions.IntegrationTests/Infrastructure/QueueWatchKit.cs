@@ -1,12 +1,11 @@
 using Azure.Storage.Queues;
 using BrazeFunctions.Core.Messages;
 using BrazeFunctions.Core;
-using BrazeFunctions.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
 
-namespace BrazeFunctions.IntegrationTests.Storage;
+namespace BrazeFunctions.IntegrationTests.Infrastructure;
 
 /// <summary>What the tests of the parts that watch the queues (health details, the queue probe) share: a host with the operations wiring on a fixed clock, and envelopes of a given age.</summary>
 internal static class QueueWatchKit

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using BrazeFunctions.Sandbox;
 
-namespace BrazeFunctions.IntegrationTests.Sandbox;
+namespace BrazeFunctions.IntegrationTests.Infrastructure;
 
 /// <summary>Posts to a sandbox as the relay would, through HttpClient or as raw bytes when the header bytes are the subject.</summary>
 internal sealed class SandboxClient(BrazeSandbox sandbox) : IDisposable

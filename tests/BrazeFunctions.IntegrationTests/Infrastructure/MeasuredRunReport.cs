@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text;
-using BrazeFunctions.IntegrationTests.Infrastructure;
 
-namespace BrazeFunctions.IntegrationTests.MeasuredRuns;
+namespace BrazeFunctions.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// Where measured runs write their figures: TestResults/ on every run (a test run must not change tracked files), and

@@ -115,6 +115,9 @@ import json, sys
 config = {}
 for pair in sys.argv[3:]:
     key, _, value = pair.partition("=")
+    if key in ("commit", "label", "name", "date", "machine", "command"):
+        config[key] = value  # text, even when it looks like a number (a commit such as 4900e92 is 4.9e95 to json)
+        continue
     try:
         config[key] = json.loads(value)
     except ValueError:

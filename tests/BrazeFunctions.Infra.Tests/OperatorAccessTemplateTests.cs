@@ -30,9 +30,9 @@ public sealed class OperatorAccessTemplateTests(InfraBuild build)
             // Scoped to the relay's storage account: not the resource group, not the subscription.
             Assert.StartsWith($"{storage.Id}/providers/Microsoft.Authorization/roleAssignments/", a.Id, StringComparison.OrdinalIgnoreCase);
         });
-        // Nothing else for the operator (no blob, Key Vault or control-plane role), and the app's five roles are unchanged.
+        // Nothing else for the operator (no blob, Key Vault or control-plane role), and the app's six roles (the bodies container's included) are unchanged.
         var others = snapshot.OfType("Microsoft.Authorization/roleAssignments").Except(granted).ToList();
-        Assert.Equal(5, others.Count);
+        Assert.Equal(6, others.Count);
         Assert.All(others, a => Assert.Equal("ServicePrincipal", a.Properties?["principalType"]?.GetValue<string>()));
     }
 
@@ -43,7 +43,7 @@ public sealed class OperatorAccessTemplateTests(InfraBuild build)
         {
             var assignments = build.Snapshot(scenario).OfType("Microsoft.Authorization/roleAssignments").ToList();
 
-            Assert.Equal(5, assignments.Count);
+            Assert.Equal(6, assignments.Count);
             Assert.All(assignments, a => Assert.Equal("ServicePrincipal", a.Properties?["principalType"]?.GetValue<string>()));
         }
     }

@@ -57,6 +57,8 @@ internal sealed class DeliveryClaims(IdempotencyStore store, TimeProvider time, 
     /// or another copy of this envelope's: a redelivery beside a deferral copy): it is being sent right now.</item>
     /// <item>A claim this copy inherits (its token), or one older than the lease: an earlier run may have reached Braze, and the
     /// template's policy decides.</item>
+    /// <item>A claim marked dead-lettered has no live sender, whatever its age: this envelope's own (not replayed since) means
+    /// this copy repeats a message already in the dead-letter queue; another's, that the policy decides now.</item>
     /// <item>An operator's replay (<see cref="WebhookEnvelope.OverrideClaim"/>) takes over a claim made before the replay once:
     /// this envelope's own, or a stale one.</item>
     /// </list>
@@ -72,7 +74,12 @@ internal sealed class DeliveryClaims(IdempotencyStore store, TimeProvider time, 
         var own = string.Equals(record.Owner, item.MessageId, StringComparison.Ordinal);
         var inherited = record.WrittenBy(item.Envelope.ClaimToken);
         var overridden = Overrides(item.Envelope, record, own, age);
-        if (!inherited && !overridden && age < options.Value.ClaimLease)
+        if (record.State == RecordState.DeadLettered && !overridden && own && !ReplayedSince(item.Envelope, record))
+        {
+            return new DeliveryReport.AlreadyDeadLettered(record);
+        }
+
+        if (!inherited && !overridden && age < options.Value.ClaimLease && record.State != RecordState.DeadLettered)
         {
             return new DeliveryReport.ClaimedElsewhere(record, age);
         }
@@ -81,7 +88,15 @@ internal sealed class DeliveryClaims(IdempotencyStore store, TimeProvider time, 
     }
 
     /// <summary>Marks the delivery done. A failure is logged: later copies will then treat the claim as an unknown outcome.</summary>
-    public async Task MarkDeliveredAsync(DeliveryItem item, CancellationToken cancellationToken)
+    public Task MarkDeliveredAsync(DeliveryItem item, CancellationToken cancellationToken) => MarkAsync(item, RecordState.Delivered, "mark", cancellationToken);
+
+    /// <summary>
+    /// Marks a kept claim as belonging to a message now in the dead-letter queue (written after the dead letter, never
+    /// before). A failure is logged: the claim then stays <c>sending</c>, and later copies wait out its lease as before.
+    /// </summary>
+    public Task MarkDeadLetteredAsync(DeliveryItem item, CancellationToken cancellationToken) => MarkAsync(item, RecordState.DeadLettered, "dead-letter mark", cancellationToken);
+
+    private async Task MarkAsync(DeliveryItem item, string state, string operation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);
         if (item.Claim is not { } claim)
@@ -91,10 +106,10 @@ internal sealed class DeliveryClaims(IdempotencyStore store, TimeProvider time, 
 
         try
         {
-            var marked = await store.ReplaceAsync(claim, RecordState.Delivered, item.MessageId, claim.Token ?? NewToken(), cancellationToken).ConfigureAwait(false);
+            var marked = await store.ReplaceAsync(claim, state, item.MessageId, claim.Token ?? NewToken(), cancellationToken).ConfigureAwait(false);
             if (marked is null)
             {
-                Log.ClaimLost(logger, item.MessageId, item.Route, "mark");
+                Log.ClaimLost(logger, item.MessageId, item.Route, operation);
             }
 
             item.Claim = marked;
@@ -102,7 +117,7 @@ internal sealed class DeliveryClaims(IdempotencyStore store, TimeProvider time, 
         catch (IdempotencyStoreUnavailableException ex)
         {
             metrics.IdempotencyStoreFailed("mark");
-            Log.ClaimWriteFailed(logger, item.MessageId, item.Route, "mark", ex.Message);
+            Log.ClaimWriteFailed(logger, item.MessageId, item.Route, operation, ex.Message);
         }
     }
 
@@ -196,7 +211,11 @@ internal sealed class DeliveryClaims(IdempotencyStore store, TimeProvider time, 
 
     /// <summary>An operator's replay overrides a claim made before the replay: its own envelope's, or a stale one.</summary>
     private bool Overrides(WebhookEnvelope envelope, IdempotencyRecord record, bool own, TimeSpan age) =>
-        envelope is { OverrideClaim: true, ReplayedAt: { } replayedAt } && record.Since < replayedAt && (own || age >= options.Value.ClaimLease);
+        envelope is { OverrideClaim: true, ReplayedAt: { } replayedAt } && record.Since < replayedAt
+        && (own || age >= options.Value.ClaimLease || record.State == RecordState.DeadLettered);
+
+    /// <summary>An operator replayed this envelope after the record was written: it is a new life of the message, not a repeat.</summary>
+    private static bool ReplayedSince(WebhookEnvelope envelope, IdempotencyRecord record) => envelope.ReplayedAt is { } replayedAt && replayedAt > record.Since;
 
     /// <summary>Where a replayed copy's earlier records are: its previous life's start (a replay made before the field existed: its receipt).</summary>
     private static DateTimeOffset? PriorRecordsAt(WebhookEnvelope envelope) =>

@@ -136,6 +136,9 @@ internal abstract record DeliveryReport
     /// <summary>Another message holds a fresh claim on the same delivery: it is being sent right now.</summary>
     public sealed record ClaimedElsewhere(IdempotencyRecord Record, TimeSpan Age) : DeliveryReport;
 
+    /// <summary>This message's own claim says an earlier run of it already ended in the dead-letter queue: this copy is a repeat.</summary>
+    public sealed record AlreadyDeadLettered(IdempotencyRecord Record) : DeliveryReport;
+
     /// <summary>This message's own claim, or a stale one, was found: an earlier run may have reached Braze.</summary>
     public sealed record OutcomeUnknown(IdempotencyRecord Record, bool OwnClaim) : DeliveryReport;
 

@@ -125,4 +125,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5009, Level = LogLevel.Warning, Message = "Webhook {MessageId} for route {Route} is queued without its Idempotency-Key check: {Problem}")]
     public static partial void IngressUnchecked(ILogger logger, string messageId, string route, string problem);
+
+    [LoggerMessage(EventId = 5010, Level = LogLevel.Information, Message = "Message {MessageId} for route {Route} is already in the dead-letter queue (its claim says so): this copy is a repeat and ends without sending")]
+    public static partial void AlreadyDeadLettered(ILogger logger, string messageId, string route);
 }

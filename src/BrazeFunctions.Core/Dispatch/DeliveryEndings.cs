@@ -34,6 +34,9 @@ internal sealed class DeliveryEndings(
     private static readonly TimeSpan StoreRetryDelay = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ClaimRetryDelay = TimeSpan.FromSeconds(30);
 
+    /// <summary>The result's reason for a repeat of a message already in the dead-letter queue (no second dead letter is written).</summary>
+    private const string AlreadyDeadLetteredReason = "already_dead_lettered";
+
     // Endings are written whatever happened to the caller: once a request went out, abandoning its ending is worse.
     private static CancellationToken EndingToken => CancellationToken.None;
 
@@ -52,6 +55,7 @@ internal sealed class DeliveryEndings(
             DeliveryReport.CredentialPaused paused => await ReleaseThenAsync(item, () => CredentialPausedAsync(item, paused)).ConfigureAwait(false),
             DeliveryReport.Failed failed => await FailedAsync(item, failed).ConfigureAwait(false),
             DeliveryReport.Duplicate duplicate => Duplicate(item, duplicate),
+            DeliveryReport.AlreadyDeadLettered => AlreadyDeadLettered(item),
             DeliveryReport.ClaimedElsewhere elsewhere => await ClaimedElsewhereAsync(item, elsewhere).ConfigureAwait(false),
             DeliveryReport.OutcomeUnknown unknown => await OutcomeUnknownAsync(item, unknown).ConfigureAwait(false),
             DeliveryReport.StoreUnavailable unavailable => await StoreUnavailableAsync(item, unavailable).ConfigureAwait(false),
@@ -90,12 +94,15 @@ internal sealed class DeliveryEndings(
     {
         if (failed.Ambiguous && !item.MayResendWhenAmbiguous)
         {
-            // The claim stays: any later copy of this delivery finds it and cannot send it again unnoticed.
+            // The claim stays: any later copy of this delivery finds it and cannot send it again unnoticed. Once the dead
+            // letter is written it says so, so a repeat of this message (a run that died before completing it) ends at once.
             metrics.Ambiguous(item.Route, "dead_letter");
-            return await DeadLetterAsync(item.Envelope, Cause(item, DeadLetterCodes.AmbiguousOutcome,
+            var ended = await DeadLetterAsync(item.Envelope, Cause(item, DeadLetterCodes.AmbiguousOutcome,
                 $"{failed.Response}: Braze may or may not have applied it. Check the profile in Braze for a change made {Window(item)}; " +
                 "replay with --include-ambiguous to send it again (a counter may then count twice), or drop it (it may then count once less).",
                 failed.Response)).ConfigureAwait(false);
+            await claims.MarkDeadLetteredAsync(item, EndingToken).ConfigureAwait(false);
+            return ended;
         }
 
         if (failed.Ambiguous)
@@ -125,6 +132,16 @@ internal sealed class DeliveryEndings(
         metrics.Duplicate(item.Route, "dispatch");
         Log.DuplicateSuppressed(logger, item.MessageId, item.Route, duplicate.Record.Owner, "dispatch");
         return new DispatchResult(DispatchOutcome.Duplicate, "duplicate");
+    }
+
+    /// <summary>
+    /// A repeat of a message whose dead letter exists (its run died before completing it): one dead letter is enough. It
+    /// ends as dead-lettered, not as a duplicate, so a body kept in a blob stays for the dead letter's replay.
+    /// </summary>
+    private DispatchResult AlreadyDeadLettered(DeliveryItem item)
+    {
+        Log.AlreadyDeadLettered(logger, item.MessageId, item.Route);
+        return new DispatchResult(DispatchOutcome.DeadLettered, AlreadyDeadLetteredReason);
     }
 
     private async Task<DispatchResult> ClaimedElsewhereAsync(DeliveryItem item, DeliveryReport.ClaimedElsewhere elsewhere)

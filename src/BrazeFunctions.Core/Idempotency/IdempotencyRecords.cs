@@ -17,6 +17,12 @@ internal static class RecordState
 
     /// <summary>Dispatch: Braze accepted it.</summary>
     public const string Delivered = "delivered";
+
+    /// <summary>
+    /// Dispatch: its request's outcome is unknown and the message that sent it is in the dead-letter queue, so nobody sends
+    /// it any more: a later copy need not wait out the claim's lease.
+    /// </summary>
+    public const string DeadLettered = "dead_lettered";
 }
 
 /// <summary>

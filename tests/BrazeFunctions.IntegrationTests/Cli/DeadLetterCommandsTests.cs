@@ -90,10 +90,13 @@ public sealed class DeadLetterCommandsTests(AzuriteFixture azurite) : IDisposabl
     [Fact]
     public async Task List_NoConnection_NamesTheSetting()
     {
-        var console = new CliConsole(new StringReader(string.Empty), _out, _error, Environment.CurrentDirectory);
+        // An empty folder: from the checkout, the nearest local.settings.json (scripts/run-local.sh writes one) would give a connection.
+        var folder = Directory.CreateTempSubdirectory("braze-cli-").FullName;
+        var console = new CliConsole(new StringReader(string.Empty), _out, _error, folder);
         var root = new System.CommandLine.RootCommand { DeadLetterCommands.Create(console, new Dictionary<string, string?> { ["AzureWebJobsStorage"] = string.Empty }) };
 
         var exit = await root.Parse(["deadletter", "list"]).InvokeAsync();
+        Directory.Delete(folder);
 
         Assert.Equal(ExitCodes.Usage, exit);
         Assert.Contains("--connection", _error.ToString(), StringComparison.Ordinal);

@@ -159,6 +159,67 @@ public sealed class DeliveryClaimsTests(AzuriteFixture azurite)
         Assert.Equal("another-copy", left?.Owner);
     }
 
+    [Fact]
+    public async Task MarkDeadLetteredAsync_ThenARepeatOfTheSameMessage_EndsAsAlreadyDeadLetteredWithoutWaitingOutTheLease()
+    {
+        await using var rig = await DispatchRig.StartAsync(azurite);
+        var envelope = rig.Envelope("{}");
+        var claims = Claims(rig);
+        var first = rig.Item(envelope, AmbiguousOutcomePolicy.DeadLetter);
+        Assert.Null(await claims.ClaimAsync(first, default));
+
+        await claims.MarkDeadLetteredAsync(first, default);
+        // The run died before completing its message: the host hands the very same envelope over again, seconds later.
+        var repeat = await claims.ClaimAsync(rig.Item(envelope, AmbiguousOutcomePolicy.DeadLetter), default);
+
+        var record = await Store(rig).FindAsync(RecordKind.Delivery, envelope.Route, envelope.Id, envelope.ReceivedAt, default);
+        Assert.Equal(RecordState.DeadLettered, record?.State);
+        Assert.IsType<DeliveryReport.AlreadyDeadLettered>(repeat);
+    }
+
+    [Fact]
+    public async Task ClaimAsync_YoungDeadLetteredClaimOfAnotherMessage_FollowsThePolicyAtOnce()
+    {
+        await using var rig = await DispatchRig.StartAsync(azurite);
+        var envelope = rig.Envelope("{}");
+        await Store(rig).InsertAsync(RecordKind.Delivery, envelope.Route, "dispatch-1:u-1", envelope.ReceivedAt, "first-message", "run-1", RecordState.DeadLettered, default);
+        var twin = envelope with { Id = "second-message" };
+
+        var deadLetter = await Claims(rig).ClaimAsync(rig.Item(twin, AmbiguousOutcomePolicy.DeadLetter, key: "dispatch-1:u-1"), default);
+        var retry = rig.Item(twin, AmbiguousOutcomePolicy.Retry, key: "dispatch-1:u-1");
+        var retryReport = await Claims(rig).ClaimAsync(retry, default);
+
+        // Nobody sends a dead-lettered claim: no claim_conflict wait, the ambiguous policy decides now.
+        Assert.False(Assert.IsType<DeliveryReport.OutcomeUnknown>(deadLetter).OwnClaim);
+        Assert.Null(retryReport);
+        Assert.Equal("second-message", retry.Claim?.Owner);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ClaimAsync_ReplayOfADeadLetteredMessage_IsANewLifeNotARepeat(bool overrideClaim)
+    {
+        var clock = new FakeTimeProvider(Start);
+        await using var rig = await DispatchRig.StartAsync(azurite, time: clock);
+        var envelope = rig.Envelope("{}");
+        await Store(rig).InsertAsync(RecordKind.Delivery, envelope.Route, envelope.Id, envelope.ReceivedAt, envelope.Id, "run-1", RecordState.DeadLettered, default);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        var replayed = envelope with { ReplayedAt = clock.GetUtcNow(), PriorRecordsAt = envelope.ReceivedAt, OverrideClaim = overrideClaim };
+
+        var report = await Claims(rig).ClaimAsync(rig.Item(replayed, AmbiguousOutcomePolicy.DeadLetter), default);
+
+        // --include-ambiguous takes the claim over; a replay without it is dead-lettered again with the unknown outcome, never dropped.
+        if (overrideClaim)
+        {
+            Assert.Null(report);
+        }
+        else
+        {
+            Assert.True(Assert.IsType<DeliveryReport.OutcomeUnknown>(report).OwnClaim);
+        }
+    }
+
     private static DeliveryClaims Claims(DispatchRig rig) => rig.Host.Get<DeliveryClaims>();
 
     private static IdempotencyStore Store(DispatchRig rig) => rig.Host.Get<IdempotencyStore>();

@@ -33,16 +33,22 @@ public sealed class DeliveryEndingsTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task EndAsync_AmbiguousUnderTheDeadLetterPolicy_DeadLettersAndKeepsTheClaim()
+    public async Task EndAsync_AmbiguousUnderTheDeadLetterPolicy_DeadLettersAndKeepsTheClaimMarkedDeadLettered()
     {
         await using var rig = await DispatchRig.StartAsync(azurite);
-        var item = await ClaimedAsync(rig, rig.Envelope("{}"), AmbiguousOutcomePolicy.DeadLetter);
+        var envelope = rig.Envelope("{}");
+        var item = await ClaimedAsync(rig, envelope, AmbiguousOutcomePolicy.DeadLetter);
 
         var result = await Endings(rig).EndAsync(item, new DeliveryReport.Failed(ServerError, Ambiguous: true));
+        // The run dies before the host completes the message: the same envelope comes back and ends without a second dead letter.
+        var repeat = await rig.Host.Get<DeliveryClaims>().ClaimAsync(rig.Item(envelope, AmbiguousOutcomePolicy.DeadLetter), default);
+        var repeatResult = await Endings(rig).EndAsync(rig.Item(envelope, AmbiguousOutcomePolicy.DeadLetter), repeat!);
 
         Assert.Equal((DispatchOutcome.DeadLettered, "ambiguous_outcome"), (result.Outcome, result.Reason));
         Assert.Empty(await rig.ReceiveAllAsync(rig.Outbox));
-        Assert.NotNull(await FindClaimAsync(rig, item));
+        Assert.Equal(RecordState.DeadLettered, (await FindClaimAsync(rig, item))?.State);
+        Assert.Equal((DispatchOutcome.DeadLettered, "already_dead_lettered"), (repeatResult.Outcome, repeatResult.Reason));
+        Assert.Single(await rig.Host.Get<DeadLetterStore>().ListAsync(DeadLetterFilter.All, default));
     }
 
     [Fact]

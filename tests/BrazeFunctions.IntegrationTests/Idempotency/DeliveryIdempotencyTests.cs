@@ -176,7 +176,9 @@ public sealed class DeliveryIdempotencyTests(AzuriteFixture azurite)
         var replayed = await rig.Dispatcher.DispatchAsync(DispatchRig.Message(envelope with { OverrideClaim = true, ReplayedAt = rig.Time.GetUtcNow() }), 1, default);
 
         Assert.Equal("ambiguous_outcome", lost.Reason);
-        Assert.Equal("claim_conflict", secondCopy.Reason);
+        // A repeat of the dead-lettered message (its run died before completing it) neither sends nor dead-letters it again.
+        Assert.Equal((DispatchOutcome.DeadLettered, "already_dead_lettered"), (secondCopy.Outcome, secondCopy.Reason));
+        Assert.Single(await rig.Host.Get<DeadLetterStore>().ListAsync(DeadLetterFilter.All, default));
         Assert.Equal(DispatchOutcome.Delivered, replayed.Outcome);
         Assert.Equal(2, rig.Braze.Requests.Count);
         Assert.Equal(2, rig.Braze.Counters["u-1/visits"]);

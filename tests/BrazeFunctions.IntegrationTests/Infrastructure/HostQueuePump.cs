@@ -11,7 +11,9 @@ namespace BrazeFunctions.IntegrationTests.Infrastructure;
 /// What the Functions host's queue listener does for one instance, with host.json's own numbers: receive up to
 /// <c>batchSize</c> messages, run a function per message, fetch again once the runs in flight drop to
 /// <c>newBatchThreshold</c>, back off up to <c>maxPollingInterval</c> while the queue is empty, delete a message when its
-/// run returns. A run that throws leaves its message to come back after the visibility timeout, as under the host.
+/// run returns. A message in flight stays invisible for as long as its run lasts (the host holds it under a 10-minute
+/// lease that it renews), so no second copy appears beside a slow run. A run that throws, or whose instance "dies" before
+/// completing it, leaves its message to come back after the visibility timeout, as under the host.
 /// </summary>
 internal sealed class HostQueuePump
 {
@@ -22,6 +24,9 @@ internal sealed class HostQueuePump
     private readonly TimeSpan _maxPollingInterval;
     private readonly TimeSpan _visibilityTimeout;
     private readonly Func<QueueMessage, bool>? _dieBeforeDelete;
+    /// <summary>The host's lease on a message in flight: longer than any run here, so it never runs out mid-run.</summary>
+    private static readonly TimeSpan InFlightLease = TimeSpan.FromMinutes(10);
+
     private readonly SemaphoreSlim _slotFreed = new(0);
     private int _inFlight;
     private int _failedRuns;
@@ -68,7 +73,7 @@ internal sealed class HostQueuePump
             QueueMessage[] batch;
             try
             {
-                batch = (await _queue.ReceiveMessagesAsync(_batchSize, _visibilityTimeout, stop)).Value;
+                batch = (await _queue.ReceiveMessagesAsync(_batchSize, InFlightLease, stop)).Value;
             }
             catch (OperationCanceledException)
             {
@@ -111,7 +116,9 @@ internal sealed class HostQueuePump
             Results.Enqueue((EnvelopeId(message), result, message.DequeueCount));
             if (_dieBeforeDelete?.Invoke(message) == true)
             {
-                return; // The instance died after the run: the host never completes the message; it comes back.
+                // The instance died after the run: the host never completes the message; it comes back.
+                await ComeBackLaterAsync(message);
+                return;
             }
 
             await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
@@ -121,11 +128,25 @@ internal sealed class HostQueuePump
             // As under the host: a run that throws is retried after the visibility timeout.
             Interlocked.Increment(ref _failedRuns);
             Failures.Enqueue(ex.GetType().Name + " at " + string.Join(" < ", (ex.StackTrace ?? string.Empty).Split('\n').Where(l => l.Contains("BrazeFunctions", StringComparison.Ordinal)).Take(3).Select(l => l.Trim())));
+            await ComeBackLaterAsync(message);
         }
         finally
         {
             Interlocked.Decrement(ref _inFlight);
             _slotFreed.Release();
+        }
+    }
+
+    /// <summary>Ends the lease early: the message becomes visible again after the visibility timeout.</summary>
+    private async Task ComeBackLaterAsync(QueueMessage message)
+    {
+        try
+        {
+            await _queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: _visibilityTimeout);
+        }
+        catch (Azure.RequestFailedException)
+        {
+            // Storage itself failing (the hiccup tests): the message then comes back when its lease runs out instead.
         }
     }
 

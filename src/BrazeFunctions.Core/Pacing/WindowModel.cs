@@ -26,6 +26,8 @@ internal sealed class WindowModel
     private readonly DeferralBook _book = new();
     private long _sentWindow;
     private long _sent;
+    private long _answeredWindow;
+    private long _answered;
     private double _phase;
     private long _phaseWindow = -1;
     private bool _probeFirst;
@@ -125,7 +127,7 @@ internal sealed class WindowModel
         var reset = info.ResetWithin(maxHold);
         // A 429's reset says when to try again, which need not be a window boundary: only other answers teach the length.
         _window.Learn(info.Limit, info.Remaining, reset, teachesLength: !limited);
-        LearnShare(info);
+        LearnShare(info, reset, limited);
         if (!grant.FromLedger && reset is { } spentIn)
         {
             // A probe or a local-only send spent budget the ledger does not know of: the next claim in that window adds it.
@@ -273,11 +275,29 @@ internal sealed class WindowModel
         return PaceStep.Granted(new PaceGrant(_window.Id, fromLedger, probe, spendBy));
     }
 
-    /// <summary>The fleet's use of the window so far, from the headers, weighed against this instance's: its share.</summary>
-    private void LearnShare(RateLimitInfo info)
+    /// <summary>
+    /// The fleet's use of the window so far, from the headers, weighed against this instance's: its share. Ours is what
+    /// Braze can have counted of this instance in the window: the answers that named this window, plus the requests still
+    /// in flight (Braze may have counted them already). Counting grants instead would miss the requests granted before
+    /// the model's window moved to Braze's, and a lone instance would then see most of the window's use as another's.
+    /// </summary>
+    private void LearnShare(RateLimitInfo info, RateLimitReset? reset, bool limited)
     {
-        var ours = SentIn(_window.Id);
-        if (info.Limit is { } limit && _window.Remaining is { } remaining && limit - remaining is var used && used > 0 && ours > 0)
+        if (limited || reset is not { } answered || Math.Abs(answered.Window - _window.Id) > (answered.Relative ? 1 : 0)
+            || info.Limit is not { } limit || _window.Remaining is not { } remaining)
+        {
+            // A 429, or an answer about another window: nothing to learn about this window's use.
+            return;
+        }
+
+        if (_answeredWindow != _window.Id)
+        {
+            (_answeredWindow, _answered) = (_window.Id, 0);
+        }
+
+        _answered++;
+        var ours = _answered + InFlight;
+        if (limit - remaining is var used && used > 0)
         {
             OwnShare = Math.Clamp(ours / (double)Math.Max(used, ours), 0.05, 1);
         }

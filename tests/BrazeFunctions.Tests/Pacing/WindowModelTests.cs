@@ -10,6 +10,7 @@ public sealed class WindowModelTests
     private static readonly TimeSpan MaxHold = TimeSpan.FromHours(1);
     private static readonly PacePolicy Alone = new(Share: 1, InitialRequests: 1, UseLedger: false);
     private static readonly PacePolicy WithLedger = new(Share: 1, InitialRequests: 1, UseLedger: true);
+    private static readonly PacePolicy InitialFour = new(Share: 1, InitialRequests: 4, UseLedger: false);
 
     private readonly BrazeClock _clock = new();
     private readonly WindowModel _model = new();
@@ -196,6 +197,35 @@ public sealed class WindowModelTests
     }
 
     [Fact]
+    public void Learn_AloneWithRequestsGrantedBeforeTheWindowWasKnown_KeepsTheWholeShare()
+    {
+        var first = Enumerable.Range(0, 4).Select(_ => Grant(InitialFour)).ToList();
+        // Braze counted all four in one window; their answers name it, and teach this instance the window only then.
+        first.ForEach(grant => Learn(grant, status: 201, limit: 100, remaining: 96, resetInSeconds: 3));
+
+        var fifth = Grant(Alone);
+        Learn(fifth, status: 201, limit: 100, remaining: 95, resetInSeconds: 3);
+
+        // All five of the window's requests were this instance's (counting the grants of this window alone saw 1 of 5).
+        Assert.Equal(1, _model.OwnShare);
+    }
+
+    [Fact]
+    public void Learn_AnotherClientSpendsTheSameWindow_ThisInstancesShareIsItsPartOfTheUse()
+    {
+        var first = Enumerable.Range(0, 4).Select(_ => Grant(InitialFour)).ToList();
+        first.ForEach(grant => Learn(grant, status: 201, limit: 100, remaining: 96, resetInSeconds: 3));
+        var inFlight = Grant(Alone);
+        var answered = Grant(Alone);
+
+        Learn(answered, status: 201, limit: 100, remaining: 85, resetInSeconds: 3);
+
+        // 15 used: 4 + 1 answered and 1 in flight are this instance's (Braze may have counted it), 9 another's.
+        Assert.Equal(6 / 15.0, _model.OwnShare, precision: 6);
+        Assert.NotNull(inFlight);
+    }
+
+    [Fact]
     public void ForecastLeaving_SecondLeaverForTheSamePlace_ComesBackOneSlotOfThisInstanceLater()
     {
         LearnLength(limit: 3);
@@ -224,7 +254,9 @@ public sealed class WindowModelTests
 
     private PaceStep Decide(PacePolicy policy, double phase = 0) => _model.Decide(_now, _clock, policy, phase);
 
-    private PaceGrant Grant() => Decide(Alone).Grant ?? throw new InvalidOperationException("expected a grant");
+    private PaceGrant Grant() => Grant(Alone);
+
+    private PaceGrant Grant(PacePolicy policy) => Decide(policy).Grant ?? throw new InvalidOperationException("expected a grant");
 
     private Hold? Learn(PaceGrant grant, int status, long? limit, long? remaining, int? resetInSeconds, TimeSpan? retryAfter = null) =>
         _model.Learn(grant, Answer(_now, status, limit, remaining, resetInSeconds, retryAfter), _now, _clock, Fallback, MaxHold);

@@ -1,5 +1,6 @@
 using BrazeFunctions.Core.Braze;
 using BrazeFunctions.Core.Delivery;
+using BrazeFunctions.Core.Dispatch;
 using BrazeFunctions.Sandbox;
 using BrazeFunctions.IntegrationTests.Infrastructure;
 
@@ -61,8 +62,9 @@ public sealed class BoundedCallTests(AzuriteFixture azurite)
         var repeat = await rig.Dispatcher.DispatchAsync(DispatchRig.Message(envelope), 1, default);
 
         Assert.Equal(("ambiguous_outcome", 500), (result.Reason, result.StatusCode));
-        // The run ended (its claim stays, young and another copy's): a second copy does not send.
-        Assert.Equal("claim_conflict", repeat.Reason);
+        // The run ended in the dead-letter queue and its claim stays, marked so: a repeat of the message neither sends nor
+        // dead-letters it again.
+        Assert.Equal((DispatchOutcome.DeadLettered, "already_dead_lettered"), (repeat.Outcome, repeat.Reason));
         Assert.Single(rig.Braze.Requests);
     }
 

@@ -118,6 +118,17 @@ def storage_delta(run_dir):
     return {k: end["counts"].get(k, 0) - start["counts"].get(k, 0) for k in keys if end["counts"].get(k, 0) != start["counts"].get(k, 0)}, end["t"]
 
 
+def emulator_stall(run_dir, marks, until):
+    """The longest time Azurite took to answer the probe between the start of the feed and the end of the drain (seconds),
+    and how many seconds of that stretch went in probes that waited more than 5 s: the emulator's own stalls."""
+    probes = read_jsonl(os.path.join(run_dir, "emulator-probe.jsonl"))
+    start = marks.get("feed_start")
+    probes = [p for p in probes if start is not None and p["t"] >= start and (until is None or p["t"] <= until)]
+    if not probes:
+        return None, None
+    return max(p["seconds"] for p in probes), sum(p["seconds"] for p in probes if p["seconds"] > 5)
+
+
 def host_log_figures(run_dir):
     failed, deferred, reasons, started = 0, 0, Counter(), []
     for log in sorted(glob.glob(os.path.join(run_dir, "host-*.log"))):
@@ -176,6 +187,7 @@ def summarize(run_dir):
     storage_total = sum(storage.values())
     # CPU and storage were measured until the end of the drain; deliveries while the hosts stopped are not in them.
     measured = sum(1 for t in delivered.values() if measured_until is None or t <= measured_until)
+    longest_stall, stalled_seconds = emulator_stall(run_dir, marks, measured_until)
     feed_seconds = max(1e-9, marks.get("feed_end", 0) - marks.get("feed_start", 0))
     figures = {
         "offered": len(feed),
@@ -208,6 +220,8 @@ def summarize(run_dir):
         "routes": per_route(accepted, delivered, dead),
         "deliver_all_seconds": max(delivered.values()) - min(r["sent"] for r in accepted.values()) if delivered and len(delivered) == len(accepted) else None,
         "host_started_ms": started,
+        "emulator_longest_answer": longest_stall,
+        "emulator_stalled_seconds": stalled_seconds,
     }
     summary = {"config": config, "figures": figures}
     with open(os.path.join(run_dir, "summary.json"), "w") as out:

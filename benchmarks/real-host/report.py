@@ -40,6 +40,12 @@ How each figure is measured:
   (the host's own leases and polling included), per delivered webhook.
 - **lost**: accepted with 202 but neither delivered, dead-lettered nor still on the outbox when the hosts stopped.
 - **applied twice**: webhooks whose object the sandbox applied more than once.
+- **Azurite's longest answer** and **seconds stalled**: `emulator_probe.py` asks Azurite's queue port directly (not
+  through the proxy) every half second; the longest wait for an answer from the start of the feed to the end of the
+  drain, and the seconds spent in waits longer than 5 s. A stall there is the emulator's own, whatever the relay does.
+- **Azurite**: `disk` (its default mode, data in the run folder) or `memory` (`--inMemoryPersistence`, what the host
+  rig starts). In memory, Azurite's queue garbage collection stalls the emulator for 20-30 s about every 90 s at these
+  rates (see the runs' README); runs before the section "Azurite on disk" used memory.
 """
 
 
@@ -67,13 +73,14 @@ def load_table(runs):
             f"| {c['limit']} per {c['window']} s | {c['instances']} | {c['coalescing']} | {c['idempotency']} | {fmt(f['accepted'])} of {fmt(f['offered'])} ({fmt(f['offered_rate'], '1')}/s) "
             f"| {fmt(f['delivered'])} | {fmt(f['objects_per_call'], '1')} | {fmt(f['steady_goodput'], '%')} ({f['steady_windows']} windows) | {fmt(f['share_429'], '%')} "
             f"| {fmt(f['deferrals_per_delivered'])} | {fmt(f['failed_runs'])} | {fmt(f['lost'])} | {fmt(f['applied_twice'])} | {fmt(f['still_queued'])} | {fmt(f['dead_lettered'])} |")
-    lines += ["", "| window | instances | coalescing | idempotency | latency p50 | latency p99 | CPU ms per webhook | storage per delivered | top storage operations |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines += ["", "| window | instances | coalescing | idempotency | latency p50 | latency p99 | CPU ms per webhook | storage per delivered | Azurite | Azurite's longest answer (seconds stalled) | top storage operations |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for run in runs:
         c, f = run["config"], run["figures"]
         top = ", ".join(f"{k} {v:,}" for k, v in list(f["storage_breakdown"].items())[:5])
         lines.append(f"| {c['limit']} per {c['window']} s | {c['instances']} | {c['coalescing']} | {c['idempotency']} | {fmt(f['latency_p50'], 's')} | {fmt(f['latency_p99'], 's')} "
-                     f"| {fmt(f['cpu_ms_per_webhook'])} | {fmt(f['storage_per_delivered'])} | {top} |")
+                     f"| {fmt(f['cpu_ms_per_webhook'])} | {fmt(f['storage_per_delivered'])} | {c.get('azurite', 'memory')} "
+                     f"| {fmt(f.get('emulator_longest_answer'), 's')} ({fmt(f.get('emulator_stalled_seconds'), 's')}) | {top} |")
     return lines
 
 
@@ -105,7 +112,7 @@ def mixed_table(runs):
     lines = []
     for run in runs:
         c, f = run["config"], run["figures"]
-        lines += [f"**{c['name']}** ({c.get('notes', '')}): accepted {fmt(f['accepted'])}, delivered {fmt(f['delivered'])}, dead-lettered {fmt(f['dead_lettered'])},"
+        lines += [f"**{c['name']}** ({c.get('notes', '')}; Azurite {c.get('azurite', 'memory')}): accepted {fmt(f['accepted'])}, delivered {fmt(f['delivered'])}, dead-lettered {fmt(f['dead_lettered'])},"
                   f" still queued {fmt(f['still_queued'])}, lost {fmt(f['lost'])}, applied twice {fmt(f['applied_twice'])}, failed runs {fmt(f['failed_runs'])},"
                   f" all delivered after {fmt(f['deliver_all_seconds'], 's')}.", "",
                   "| route | accepted | delivered | dead-lettered |", "| --- | --- | --- | --- |"]

@@ -3,7 +3,7 @@
 #
 #   bash benchmarks/real-host/run.sh [--mode load|lowload|coldstart|mixed] [options]
 #
-# Each configuration: a fresh Azurite (started by the host rig's run-host.sh) behind a counting proxy, the Braze sandbox
+# Each configuration: a fresh Azurite (on disk in the run folder; --azurite memory: started by run-host.sh) behind a counting proxy, the Braze sandbox
 # as its own process, one or two hosts (ports 7071, 7072) on the published app, a feeder, a drain, then everything this
 # script started is stopped and the figures go to benchmarks/results/real-host-run.{json,md}.
 set -euo pipefail
@@ -12,7 +12,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 FHOST="${FHOST:-/work/fhost}"
 mode=load instances="1 2" coalescing="on off" idempotency="on" limit="3/3" duration=90 backlog="" rate_factor=1.3
-rates="1 50" drain=90 idle=60 burst=1070 starts=3 hostile_429="" label="" note="" publish=1 dispatch_id=""
+rates="1 50" drain=90 idle=60 burst=1070 starts=3 hostile_429="" label="" note="" publish=1 dispatch_id="" azurite=disk
 scratch="${SCRATCH:-/tmp/relay-real-host}"
 settings=()
 command_line="bash benchmarks/real-host/run.sh$(printf ' %q' "$@")"
@@ -39,6 +39,7 @@ while [ $# -gt 0 ]; do
     --label) label=$2; shift 2 ;;
     --note) note=$2; shift 2 ;;
     --scratch) scratch=$2; shift 2 ;;
+    --azurite) azurite=$2; shift 2 ;;
     --no-publish) publish=""; shift ;;
     -h|--help) usage 0 ;;
     *) echo "run.sh: unknown option $1" >&2; usage 2 ;;
@@ -136,6 +137,27 @@ start_sandbox() {  # <run-dir> <sandbox options...>
   exit 1
 }
 
+# Azurite with its data on disk (its default mode): started here, so that run-host.sh finds the ports served and uses it.
+# In memory (--azurite memory) run-host.sh starts it; see README.md for why disk is the default.
+start_azurite() {  # <run-dir>
+  [ "$azurite" = disk ] || return 0
+  mkdir -p "$1/azurite"
+  node "$FHOST/azurite/node_modules/azurite/dist/src/azurite.js" --location "$1/azurite" --skipApiVersionCheck --loose \
+    --disableTelemetry --blobHost 127.0.0.1 --blobPort 10000 --queueHost 127.0.0.1 --queuePort 10001 --tableHost 127.0.0.1 \
+    --tablePort 10002 > "$1/azurite.out" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 60); do port_open 10000 && port_open 10001 && port_open 10002 && return 0; sleep 0.5; done
+  echo "run.sh: Azurite did not start; see $1/azurite.out" >&2
+  exit 1
+}
+
+# Answers of Azurite itself, every half second, straight to its queue port (not through the proxy): a stretch without an
+# answer is the emulator's own stall, whatever the relay does.
+start_probe() {  # <run-dir>
+  python3 "$here/emulator_probe.py" --port 10001 --out "$1/emulator-probe.jsonl" > /dev/null 2>&1 &
+  pids+=($!)
+}
+
 start_proxy() {  # <run-dir>
   local ports=() i
   for i in 1 2 3; do ports+=("$(free_port)"); done
@@ -196,6 +218,8 @@ run_config() {  # <suite> <name> <instances> <coalescing> <idempotency> <feeder 
   local dir="$work/runs/$name"
   mkdir -p "$dir"
   echo "==> [$suite] $name: $(date -u +%T)"
+  start_azurite "$dir"
+  start_probe "$dir"
   start_proxy "$dir"
   start_sandbox "$dir" "${sandbox[@]+"${sandbox[@]}"}"
   local linger=() idem_setting=()
@@ -204,7 +228,7 @@ run_config() {  # <suite> <name> <instances> <coalescing> <idempotency> <feeder 
   write_settings "AzureWebJobsStorage=$connection" "Braze__RestEndpoint=http://127.0.0.1:$sandbox_port" "Braze__AllowLoopbackHttp=true" \
     "${linger[@]+"${linger[@]}"}" "${idem_setting[@]+"${idem_setting[@]}"}"
   write_config "$dir" suite="$suite" name="$name" label="$label" instances="$count" coalescing="$coal" idempotency="$idem" \
-    commit="$commit" date="$date_utc" machine="$machine" command="$command_line" cap=75 "${config[@]}"
+    commit="$commit" date="$date_utc" machine="$machine" command="$command_line" azurite="$azurite" cap=75 "${config[@]}"
   start_hosts "$count"
   mark "$dir" feed-start
   local ports="${host_ports// /,}"

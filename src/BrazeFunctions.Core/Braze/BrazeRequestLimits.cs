@@ -15,6 +15,9 @@ public sealed class BrazeRequestLimits
     [Range(1, 1_000)]
     public int MaxUsersTrackObjects { get; set; } = 75;
 
+    /// <summary>Braze's cap on the aliases of one <c>/users/identify</c> request and on the <c>external_id</c>s of one <c>/subscription/status/set</c> request.</summary>
+    public const int MaxUsersPerListRequest = 50;
+
     /// <summary>Recipients allowed in one <c>/canvas/trigger/send</c> or <c>/campaigns/trigger/send</c> request.</summary>
     [Range(1, 1_000)]
     public int MaxTriggerRecipients { get; set; } = 50;

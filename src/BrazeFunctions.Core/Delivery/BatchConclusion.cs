@@ -100,7 +100,7 @@ internal sealed class BatchConclusion(UsersTrackCaps caps, IOptions<CoalescingOp
         foreach (var item in items)
         {
             IReadOnlyList<BrazePartialError> own = [.. errors.Where(e => e.Item == item).Select(e => e.Error)];
-            var refusedAll = item.Shape.Kind != MergeKind.Recipients && own.Count > 0
+            var refusedAll = item.Shape.Kind.ListField() is null && own.Count > 0
                 && own.Select(e => (e.InputArray, e.Index)).Distinct().Count() >= item.Shape.Objects;
             item.Finish(new DeliveryReport.Accepted(response, own, refusedAll));
         }

@@ -4,14 +4,14 @@ using Microsoft.Extensions.Options;
 
 namespace BrazeFunctions.Core.Delivery;
 
-/// <summary>The requests that may share one Braze call: one workspace, one endpoint, one merge kind, and for triggers one set of other fields.</summary>
+/// <summary>The requests that may share one Braze call: one workspace, one endpoint, one merge kind, and for list merges (triggers, identifications, subscriptions) one set of other fields.</summary>
 internal readonly record struct MergeGroup(string Workspace, string Endpoint, MergeKind Kind, string Key);
 
 /// <summary>
 /// Which messages travel together, decided in one place: whether a message waits for company at all (the template's
 /// <c>coalesce</c>, a message re-queued to be sent alone, a linger of zero), how its body merges (<see cref="RequestMerger"/>),
 /// which group it joins, and when a group has no room left (the workspace's object cap, counted in total or per array
-/// as its contract says, the recipient cap, the request size, no recipient twice). The batcher only holds groups and
+/// as its contract says, the cap on a list's entries, the request size, no user twice). The batcher only holds groups and
 /// sends them.
 /// </summary>
 internal sealed class MergeRules(IOptions<CoalescingOptions> options, UsersTrackCaps caps)
@@ -67,7 +67,7 @@ internal sealed class MergeRules(IOptions<CoalescingOptions> options, UsersTrack
     /// <summary>Legacy contracts count the cap per array of a <c>/users/track</c> request (75 each, 225 per call).</summary>
     private static bool PerArray(DeliveryItem item) => item.Shape.Kind == MergeKind.UsersTrack && item.Workspace.CapShape == UsersTrackCapShape.PerArray;
 
-    private int ObjectCap(DeliveryItem item) => item.Shape.Kind == MergeKind.Recipients ? caps.RecipientCap : caps.For(item.Workspace.Name);
+    private int ObjectCap(DeliveryItem item) => item.Shape.Kind.ListField() is null ? caps.For(item.Workspace.Name) : caps.ListCap(item.Shape.Kind);
 }
 
 /// <summary>What one group of merged requests carries so far. Not thread-safe: its owner guards it.</summary>

@@ -18,6 +18,24 @@ internal enum MergeKind
 
     /// <summary><c>/canvas/trigger/send</c>, <c>/campaigns/trigger/send</c>: recipients are concatenated when the rest is equal.</summary>
     Recipients,
+
+    /// <summary><c>/users/identify</c>: <c>aliases_to_identify</c> are concatenated when the rest is equal.</summary>
+    IdentifyAliases,
+
+    /// <summary><c>/subscription/status/set</c>: the <c>external_id</c>s are concatenated when group, state and the rest are equal.</summary>
+    SubscriptionUsers,
+}
+
+internal static class MergeKinds
+{
+    /// <summary>The top-level field whose entries a merge of <paramref name="kind"/> concatenates; null for <c>/users/track</c> (three arrays) and for bodies sent alone.</summary>
+    public static string? ListField(this MergeKind kind) => kind switch
+    {
+        MergeKind.Recipients => "recipients",
+        MergeKind.IdentifyAliases => "aliases_to_identify",
+        MergeKind.SubscriptionUsers => "external_id",
+        _ => null,
+    };
 }
 
 /// <summary>
@@ -30,8 +48,9 @@ internal sealed record RequestShape(MergeKind Kind, string MergeKey, JsonObject 
 /// The coalescing rules, and the merged body with the map back from Braze's error indexes to the item that contributed
 /// each object. <c>/users/track</c> bodies merge when they hold only <c>attributes</c>, <c>events</c> and
 /// <c>purchases</c> and no nested attribute value (Braze drops every nested update of a request when one is invalid);
-/// trigger bodies merge their <c>recipients</c> when every other field is equal, never for a broadcast, never twice the
-/// same recipient. Everything else is sent alone.
+/// trigger bodies merge their <c>recipients</c>, <c>/users/identify</c> bodies their <c>aliases_to_identify</c> and
+/// <c>/subscription/status/set</c> bodies their <c>external_id</c>s, when every other field is equal, never for a
+/// broadcast, never twice the same user. Everything else is sent alone.
 /// </summary>
 internal static class RequestMerger
 {
@@ -57,6 +76,8 @@ internal static class RequestMerger
         {
             BrazeEndpoints.UsersTrack => AnalyzeUsersTrack(alone),
             BrazeEndpoints.CanvasTriggerSend or BrazeEndpoints.CampaignsTriggerSend => AnalyzeTrigger(alone),
+            BrazeEndpoints.UsersIdentify => AnalyzeList(alone, MergeKind.IdentifyAliases, AliasOwner),
+            BrazeEndpoints.SubscriptionStatusSet => AnalyzeSubscription(alone),
             _ => Alone(alone, $"requests to {endpoint} are not merged"),
         };
     }
@@ -81,7 +102,7 @@ internal static class RequestMerger
             }
             else
             {
-                WriteWithAllRecipients(writer, items);
+                WriteWithEveryEntry(writer, items, items[0].Shape.Kind.ListField()!);
             }
 
             writer.WriteEndObject();
@@ -123,29 +144,58 @@ internal static class RequestMerger
         return objects == 0 ? Alone(alone, "the body has no objects") : alone with { Kind = MergeKind.UsersTrack, Objects = objects };
     }
 
-    /// <summary>
-    /// A trigger body merges its recipients with others whose every other field is equal (the merge key); never a broadcast,
-    /// never a recipient without exactly one identifier, never the same recipient twice.
-    /// </summary>
+    /// <summary>A trigger body merges its recipients as <see cref="AnalyzeList"/> says; never a broadcast.</summary>
     private static RequestShape AnalyzeTrigger(RequestShape alone)
     {
-        var body = alone.Body;
-        if (body["broadcast"] is JsonValue broadcast && broadcast.TryGetValue<bool>(out var isBroadcast) && isBroadcast)
+        if (alone.Body["broadcast"] is JsonValue broadcast && broadcast.TryGetValue<bool>(out var isBroadcast) && isBroadcast)
         {
             return Alone(alone, "it is a broadcast");
         }
 
-        if (body["recipients"] is not JsonArray recipients || recipients.Count == 0)
+        return AnalyzeList(alone, MergeKind.Recipients, Identity);
+    }
+
+    /// <summary>
+    /// A <c>/subscription/status/set</c> body merges its users as <see cref="AnalyzeList"/> says when it names them by
+    /// <c>external_id</c> (a string or an array of strings) and by nothing else.
+    /// </summary>
+    private static RequestShape AnalyzeSubscription(RequestShape alone)
+    {
+        if (alone.Body.ContainsKey("email") || alone.Body.ContainsKey("phone"))
         {
-            return Alone(alone, "it has no recipients");
+            return Alone(alone, "it names users by email or phone");
         }
 
-        var ids = new List<string>(recipients.Count);
-        foreach (var recipient in recipients)
+        if (alone.Body["external_id"] is JsonValue single)
         {
-            if (recipient is not JsonObject item || Identity(item) is not { } id)
+            // One user as a plain string: the same request as an array of one.
+            var body = (JsonObject)alone.Body.DeepClone();
+            body["external_id"] = new JsonArray(single.DeepClone());
+            return AnalyzeList(alone with { Body = body }, MergeKind.SubscriptionUsers, ExternalId);
+        }
+
+        return AnalyzeList(alone, MergeKind.SubscriptionUsers, ExternalId);
+    }
+
+    /// <summary>
+    /// A body whose <paramref name="kind"/>'s list field holds entries, each naming one user (<paramref name="userOf"/>),
+    /// merges them with other bodies whose every other field is equal (the merge key); never an entry without a user,
+    /// never the same user twice.
+    /// </summary>
+    private static RequestShape AnalyzeList(RequestShape alone, MergeKind kind, Func<JsonNode?, string?> userOf)
+    {
+        var field = kind.ListField()!;
+        if (alone.Body[field] is not JsonArray entries || entries.Count == 0)
+        {
+            return Alone(alone, $"it has no '{field}'");
+        }
+
+        var ids = new List<string>(entries.Count);
+        foreach (var entry in entries)
+        {
+            if (userOf(entry) is not { } id)
             {
-                return Alone(alone, "a recipient has no identifier");
+                return Alone(alone, $"an entry of '{field}' names no single user");
             }
 
             ids.Add(id);
@@ -153,19 +203,19 @@ internal static class RequestMerger
 
         if (ids.Distinct(StringComparer.Ordinal).Count() != ids.Count)
         {
-            return Alone(alone, "it names a recipient twice");
+            return Alone(alone, $"it names a user twice in '{field}'");
         }
 
-        return alone with { Kind = MergeKind.Recipients, MergeKey = MergeKeyWithoutRecipients(body), Objects = ids.Count, RecipientIds = ids };
+        return alone with { Kind = kind, MergeKey = MergeKeyWithout(alone.Body, field), Objects = ids.Count, RecipientIds = ids };
     }
 
-    /// <summary>Every field but <c>recipients</c>, as canonical JSON: trigger bodies merge only when these are equal.</summary>
-    private static string MergeKeyWithoutRecipients(JsonObject body)
+    /// <summary>Every field but <paramref name="listField"/>, as canonical JSON: list bodies merge only when these are equal.</summary>
+    private static string MergeKeyWithout(JsonObject body, string listField)
     {
         var rest = new JsonObject();
         foreach (var (name, value) in body.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            if (name != "recipients")
+            if (name != listField)
             {
                 rest[name] = value?.DeepClone();
             }
@@ -225,13 +275,13 @@ internal static class RequestMerger
         }
     }
 
-    /// <summary>Writes the first item's fields, with <c>recipients</c> replaced by every item's recipients in order.</summary>
-    private static void WriteWithAllRecipients(Utf8JsonWriter writer, IReadOnlyList<DeliveryItem> items)
+    /// <summary>Writes the first item's fields, with <paramref name="listField"/> replaced by every item's entries in order.</summary>
+    private static void WriteWithEveryEntry(Utf8JsonWriter writer, IReadOnlyList<DeliveryItem> items, string listField)
     {
         foreach (var (name, value) in items[0].Shape.Body)
         {
             writer.WritePropertyName(name);
-            if (name != "recipients")
+            if (name != listField)
             {
                 WriteValue(writer, value);
                 continue;
@@ -240,9 +290,9 @@ internal static class RequestMerger
             writer.WriteStartArray();
             foreach (var item in items)
             {
-                foreach (var recipient in (JsonArray)item.Shape.Body["recipients"]!)
+                foreach (var entry in (JsonArray)item.Shape.Body[listField]!)
                 {
-                    recipient!.WriteTo(writer);
+                    entry!.WriteTo(writer);
                 }
             }
 
@@ -251,11 +301,29 @@ internal static class RequestMerger
     }
 
     /// <summary>The one identifier a recipient is known by, as canonical JSON, e.g. <c>{"external_user_id":"u1"}</c>.</summary>
-    private static string? Identity(JsonObject recipient)
+    private static string? Identity(JsonNode? entry)
     {
+        if (entry is not JsonObject recipient)
+        {
+            return null;
+        }
+
         var present = RecipientIdentifiers.Where(recipient.ContainsKey).ToList();
         return present.Count == 1 ? Canonical(new JsonObject { [present[0]] = recipient[present[0]]?.DeepClone() }) : null;
     }
+
+    /// <summary>
+    /// The user an alias to identify becomes, e.g. <c>{"external_id":"u1"}</c>: an entry needs a string
+    /// <c>external_id</c> and a <c>user_alias</c> object. Two aliases for one user never share a request.
+    /// </summary>
+    private static string? AliasOwner(JsonNode? entry) =>
+        entry is JsonObject alias && alias["user_alias"] is JsonObject && ExternalId(alias["external_id"]) is { } id
+            ? Canonical(new JsonObject { ["external_id"] = id })
+            : null;
+
+    /// <summary>A non-empty string, as itself; null for anything else.</summary>
+    private static string? ExternalId(JsonNode? entry) =>
+        entry is JsonValue value && value.TryGetValue<string>(out var id) && id.Length > 0 ? id : null;
 
     private static bool HasNestedValue(JsonObject attributes) => attributes.Any(p => BrazeAttributeOperators.IsNestedValue(p.Value));
 

@@ -20,8 +20,8 @@ internal sealed class UsersTrackCaps(IOptions<BrazeRequestLimits> limits, BrazeW
     public int Halve(string workspace, int observedObjects) =>
         _lowered.AddOrUpdate(workspace, _ => Math.Max(1, Math.Min(Configured(workspace), observedObjects) / 2), (_, current) => Math.Max(1, Math.Min(current, observedObjects) / 2));
 
-    /// <summary>Recipients allowed in one trigger request.</summary>
-    public int RecipientCap => limits.Value.MaxTriggerRecipients;
+    /// <summary>Entries allowed in the list a merge of <paramref name="kind"/> concatenates: recipients of a trigger (a setting), aliases to identify or subscription users (Braze's 50).</summary>
+    public int ListCap(MergeKind kind) => kind == MergeKind.Recipients ? limits.Value.MaxTriggerRecipients : BrazeRequestLimits.MaxUsersPerListRequest;
 
     private int Configured(string workspace) =>
         workspaces.TryGet(workspace, out var configured) && configured.MaxUsersTrackObjects is { } cap ? cap : limits.Value.MaxUsersTrackObjects;

@@ -60,6 +60,19 @@ public sealed class MergeRulesTests
     }
 
     [Fact]
+    public void Fits_SubscriptionUsers_StopAtFiftyAndNeverTwice()
+    {
+        var rules = Rules(new CoalescingOptions());
+        var load = Load(Subscription(Enumerable.Range(0, 49).Select(i => "u" + i).ToArray()));
+
+        Assert.False(rules.Fits(load, Subscription("u0")));
+        Assert.True(rules.Fits(load, Subscription("v1")));
+        Assert.False(rules.Fits(load, Subscription("v1", "v2")));
+        load.Add(Subscription("v1"));
+        Assert.True(rules.IsFull(load, Subscription("v2")));
+    }
+
+    [Fact]
     public void Fits_Bytes_StopAtMaxRequestBytes()
     {
         var first = Item(Attributes(1));
@@ -74,6 +87,10 @@ public sealed class MergeRulesTests
 
     private static MergeRules Rules(CoalescingOptions coalescing, BrazeRequestLimits? limits = null) =>
         new(Options.Create(coalescing), new UsersTrackCaps(Options.Create(limits ?? new BrazeRequestLimits()), new BrazeWorkspaces(Options.Create(new BrazeOptions()))));
+
+    private static DeliveryItem Subscription(params string[] users) =>
+        Item("{\"subscription_group_id\":\"g\",\"subscription_state\":\"subscribed\",\"external_id\":[" + string.Join(',', users.Select(u => $"\"{u}\"")) + "]}",
+            BrazeEndpoints.SubscriptionStatusSet);
 
     private static string Attributes(int count) =>
         "{\"attributes\":[" + string.Join(',', Enumerable.Range(0, count).Select(i => $"{{\"external_id\":\"u{i}\",\"plan\":\"gold\"}}")) + "]}";

@@ -54,9 +54,9 @@ public sealed class RequestMergerTests
     [Theory]
     [InlineData("{\"canvas_id\":\"c\",\"broadcast\":true,\"recipients\":[{\"external_user_id\":\"u\"}]}", "broadcast")]
     [InlineData("{\"canvas_id\":\"c\",\"broadcast\":true}", "broadcast")]
-    [InlineData("{\"canvas_id\":\"c\",\"audience\":{\"AND\":[]}}", "no recipients")]
+    [InlineData("{\"canvas_id\":\"c\",\"audience\":{\"AND\":[]}}", "no 'recipients'")]
     [InlineData("{\"canvas_id\":\"c\",\"recipients\":[{\"external_user_id\":\"u\"},{\"external_user_id\":\"u\"}]}", "twice")]
-    [InlineData("{\"canvas_id\":\"c\",\"recipients\":[{\"send_to_existing_only\":true}]}", "no identifier")]
+    [InlineData("{\"canvas_id\":\"c\",\"recipients\":[{\"send_to_existing_only\":true}]}", "names no single user")]
     public void Analyze_TriggerThatMayNotMerge_IsSentAlone(string body, string reason)
     {
         var shape = RequestMerger.Analyze(BrazeEndpoints.CanvasTriggerSend, body, coalesce: true);
@@ -81,8 +81,100 @@ public sealed class RequestMergerTests
     [Fact]
     public void Analyze_OtherEndpoint_IsSentAlone()
     {
-        Assert.Equal(MergeKind.None, RequestMerger.Analyze("/users/identify", "{\"aliases_to_identify\":[]}", coalesce: true).Kind);
+        var shape = RequestMerger.Analyze("/users/merge", "{\"merge_updates\":[]}", coalesce: true);
+
+        Assert.Equal(MergeKind.None, shape.Kind);
+        Assert.Contains("are not merged", shape.AloneBecause, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Analyze_Identify_MergesItsAliasesKeyedByTheUserEachBecomes()
+    {
+        var shape = RequestMerger.Analyze(BrazeEndpoints.UsersIdentify, Identify(("u1", "a1"), ("u2", "a2")), coalesce: true);
+
+        Assert.Equal(MergeKind.IdentifyAliases, shape.Kind);
+        Assert.Equal(2, shape.Objects);
+        Assert.Equal(["{\"external_id\":\"u1\"}", "{\"external_id\":\"u2\"}"], shape.RecipientIds);
+        Assert.Equal(shape.MergeKey, RequestMerger.Analyze(BrazeEndpoints.UsersIdentify, Identify(("u3", "a3")), coalesce: true).MergeKey);
+    }
+
+    [Theory]
+    [InlineData("{\"aliases_to_identify\":[]}", "no 'aliases_to_identify'")]
+    [InlineData("{\"aliases_to_identify\":[{\"user_alias\":{\"alias_name\":\"a\",\"alias_label\":\"l\"}}]}", "names no single user")]
+    [InlineData("{\"aliases_to_identify\":[{\"external_id\":\"u1\"}]}", "names no single user")]
+    [InlineData("{\"aliases_to_identify\":[{\"external_id\":7,\"user_alias\":{\"alias_name\":\"a\",\"alias_label\":\"l\"}}]}", "names no single user")]
+    [InlineData("{\"aliases_to_identify\":[{\"external_id\":\"u1\",\"user_alias\":{\"alias_name\":\"a\",\"alias_label\":\"l\"}},{\"external_id\":\"u1\",\"user_alias\":{\"alias_name\":\"b\",\"alias_label\":\"l\"}}]}", "twice")]
+    public void Analyze_IdentifyThatMayNotMerge_IsSentAloneWithTheReason(string body, string reason)
+    {
+        var shape = RequestMerger.Analyze(BrazeEndpoints.UsersIdentify, body, coalesce: true);
+
+        Assert.Equal(MergeKind.None, shape.Kind);
+        Assert.Contains(reason, shape.AloneBecause, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Analyze_Subscription_OneUserAsAStringIsAListOfOneAndGroupAndStateKeyTheMerge()
+    {
+        var single = RequestMerger.Analyze(BrazeEndpoints.SubscriptionStatusSet, Subscription("g1", "subscribed", "\"u1\""), coalesce: true);
+        var many = RequestMerger.Analyze(BrazeEndpoints.SubscriptionStatusSet, Subscription("g1", "subscribed", "[\"u2\",\"u3\"]"), coalesce: true);
+        var otherState = RequestMerger.Analyze(BrazeEndpoints.SubscriptionStatusSet, Subscription("g1", "unsubscribed", "\"u4\""), coalesce: true);
+        var otherGroup = RequestMerger.Analyze(BrazeEndpoints.SubscriptionStatusSet, Subscription("g2", "subscribed", "\"u5\""), coalesce: true);
+
+        Assert.Equal(MergeKind.SubscriptionUsers, single.Kind);
+        Assert.Equal(["u1"], single.RecipientIds);
+        Assert.Equal(["u2", "u3"], many.RecipientIds);
+        Assert.Equal(2, many.Objects);
+        Assert.Equal(single.MergeKey, many.MergeKey);
+        Assert.NotEqual(single.MergeKey, otherState.MergeKey);
+        Assert.NotEqual(single.MergeKey, otherGroup.MergeKey);
+    }
+
+    [Theory]
+    [InlineData("{\"subscription_group_id\":\"g\",\"subscription_state\":\"subscribed\",\"email\":\"a@b.c\"}", "email or phone")]
+    [InlineData("{\"subscription_group_id\":\"g\",\"subscription_state\":\"subscribed\",\"external_id\":\"u1\",\"phone\":\"+33600000000\"}", "email or phone")]
+    [InlineData("{\"subscription_group_id\":\"g\",\"subscription_state\":\"subscribed\"}", "no 'external_id'")]
+    [InlineData("{\"subscription_group_id\":\"g\",\"subscription_state\":\"subscribed\",\"external_id\":[\"u1\",\"\"]}", "names no single user")]
+    [InlineData("{\"subscription_group_id\":\"g\",\"subscription_state\":\"subscribed\",\"external_id\":[\"u1\",\"u1\"]}", "twice")]
+    public void Analyze_SubscriptionThatMayNotMerge_IsSentAloneWithTheReason(string body, string reason)
+    {
+        var shape = RequestMerger.Analyze(BrazeEndpoints.SubscriptionStatusSet, body, coalesce: true);
+
+        Assert.Equal(MergeKind.None, shape.Kind);
+        Assert.Contains(reason, shape.AloneBecause, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Merge_Identify_ConcatenatesTheAliasesInOrder()
+    {
+        var merged = RequestMerger.Merge([
+            Item(Identify(("u1", "a1")), BrazeEndpoints.UsersIdentify),
+            Item(Identify(("u2", "a2"), ("u3", "a3")), BrazeEndpoints.UsersIdentify, 1)]);
+
+        var aliases = JsonNode.Parse(merged.BodyJson)!["aliases_to_identify"]!.AsArray();
+        Assert.Equal(["u1", "u2", "u3"], aliases.Select(a => a!["external_id"]!.GetValue<string>()));
+        Assert.Equal(["a1", "a2", "a3"], aliases.Select(a => a!["user_alias"]!["alias_name"]!.GetValue<string>()));
+        Assert.Equal(3, merged.Objects);
+    }
+
+    [Fact]
+    public void Merge_Subscription_WritesEveryUserAsOneArrayAndKeepsGroupAndState()
+    {
+        var merged = RequestMerger.Merge([
+            Item(Subscription("g1", "unsubscribed", "\"u1\""), BrazeEndpoints.SubscriptionStatusSet),
+            Item(Subscription("g1", "unsubscribed", "[\"u2\"]"), BrazeEndpoints.SubscriptionStatusSet, 1)]);
+
+        var body = JsonNode.Parse(merged.BodyJson)!.AsObject();
+        Assert.Equal("g1", body["subscription_group_id"]!.GetValue<string>());
+        Assert.Equal("unsubscribed", body["subscription_state"]!.GetValue<string>());
+        Assert.Equal(["u1", "u2"], body["external_id"]!.AsArray().Select(id => id!.GetValue<string>()));
+    }
+
+    private static string Identify(params (string User, string Alias)[] aliases) =>
+        "{\"aliases_to_identify\":[" + string.Join(',', aliases.Select(a =>
+            $"{{\"external_id\":\"{a.User}\",\"user_alias\":{{\"alias_name\":\"{a.Alias}\",\"alias_label\":\"crm\"}}}}")) + "]}";
+
+    private static string Subscription(string group, string state, string externalIdJson) =>
+        $"{{\"subscription_group_id\":\"{group}\",\"subscription_state\":\"{state}\",\"external_id\":{externalIdJson}}}";
 
     [Fact]
     public void Merge_UsersTrack_ConcatenatesEachArrayInTheGivenOrder()

@@ -31,9 +31,13 @@ public sealed class UsersTrackCapsTests
     }
 
     [Fact]
-    public void RecipientCap_IsTheTriggerRecipientLimit()
+    public void ListCap_TriggersTakeTheRecipientSettingIdentifyAndSubscriptionBrazesFifty()
     {
-        Assert.Equal(20, Caps(new BrazeRequestLimits { MaxTriggerRecipients = 20 }).RecipientCap);
+        var caps = Caps(new BrazeRequestLimits { MaxTriggerRecipients = 20 });
+
+        Assert.Equal(20, caps.ListCap(MergeKind.Recipients));
+        Assert.Equal(50, caps.ListCap(MergeKind.IdentifyAliases));
+        Assert.Equal(50, caps.ListCap(MergeKind.SubscriptionUsers));
     }
 
     private static UsersTrackCaps Caps(BrazeRequestLimits limits, params (string Name, int Cap)[] workspaces)

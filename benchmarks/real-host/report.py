@@ -136,7 +136,9 @@ def render(store, observations):
     for label in labels:
         runs = [r for r in store if r["config"]["label"] == label]
         first = runs[0]["config"]
-        lines += [f"## {label}", "", f"Commit `{first.get('commit', '?')}`, measured {first.get('date', '?')}. {first.get('machine', '')}", ""]
+        commits = list(dict.fromkeys(r["config"].get("commit", "?") for r in runs))
+        built = f"Commit `{commits[0]}`" if len(commits) == 1 else "Commits " + ", ".join(f"`{c}`" for c in commits) + " (each run's in real-host-run.json)"
+        lines += [f"## {label}", "", f"{built}, measured {first.get('date', '?')}. {first.get('machine', '')}", ""]
         for suite, (title, table) in RENDERERS.items():
             chosen = [r for r in runs if r["config"]["suite"] == suite]
             if chosen:

@@ -10,7 +10,7 @@ public sealed class IdempotencyCleanupFunction(IIdempotencyTableCleanup cleanup)
     public const string Schedule = "0 17 3 * * *";
 
     [Function("IdempotencyCleanup")]
-    public Task Run([TimerTrigger(Schedule)] TimerInfo timer, FunctionContext context)
+    public Task Run([TimerTrigger(Schedule, UseMonitor = false)] TimerInfo timer, FunctionContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         return cleanup.RunAsync(context.CancellationToken);

@@ -10,7 +10,7 @@ public sealed class MessageBodyCleanupFunction(IMessageBodyCleanup cleanup)
     public const string Schedule = "0 41 * * * *";
 
     [Function("MessageBodyCleanup")]
-    public Task Run([TimerTrigger(Schedule)] TimerInfo timer, FunctionContext context)
+    public Task Run([TimerTrigger(Schedule, UseMonitor = false)] TimerInfo timer, FunctionContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         return cleanup.RunAsync(context.CancellationToken);

@@ -10,7 +10,7 @@ public sealed class PoisonSweepFunction(DeadLetterSweeper sweeper)
     public const string Schedule = "0 */5 * * * *";
 
     [Function("PoisonSweep")]
-    public Task Run([TimerTrigger(Schedule)] TimerInfo timer, FunctionContext context)
+    public Task Run([TimerTrigger(Schedule, UseMonitor = false)] TimerInfo timer, FunctionContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         return sweeper.SweepAsync(context.CancellationToken);

@@ -10,7 +10,7 @@ public sealed class QueueProbeFunction(QueueMonitor monitor)
     public const string Schedule = "0 * * * * *";
 
     [Function("QueueProbe")]
-    public Task Run([TimerTrigger(Schedule)] TimerInfo timer, FunctionContext context)
+    public Task Run([TimerTrigger(Schedule, UseMonitor = false)] TimerInfo timer, FunctionContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         return monitor.ProbeAsync(context.CancellationToken);

@@ -42,6 +42,19 @@ public sealed class FunctionsMetadataTests
         Assert.Equal(["get"], Methods(trigger));
     }
 
+    [Theory]
+    [InlineData("PoisonSweep")]
+    [InlineData("IdempotencyCleanup")]
+    [InlineData("MessageBodyCleanup")]
+    [InlineData("QueueProbe")]
+    public void Timers_RunWithoutTheScheduleMonitor(string function)
+    {
+        // A missed run is caught up by the next one, so no status blob is read at start or written after each run.
+        var trigger = Assert.Single(Bindings(function), b => b.GetProperty("type").GetString() == "timerTrigger");
+
+        Assert.False(trigger.GetProperty("useMonitor").GetBoolean());
+    }
+
     [Fact]
     public void PoisonSweep_IsATimerEveryFiveMinutes()
     {

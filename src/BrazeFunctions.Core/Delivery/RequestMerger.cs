@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BrazeFunctions.Core.Braze;
@@ -57,7 +56,6 @@ internal static class RequestMerger
     private static readonly string[] TrackArrays = ["attributes", "events", "purchases"];
 
     private static readonly string[] RecipientIdentifiers = ["external_user_id", "user_alias", "email", "braze_id"];
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static RequestShape Analyze(string endpoint, string bodyJson, bool coalesce)
     {
@@ -93,7 +91,7 @@ internal static class RequestMerger
 
         var map = new Dictionary<string, List<(int Start, int Count, DeliveryItem Item)>>(StringComparer.Ordinal);
         var buffer = new ArrayBufferWriter<byte>(items.Sum(i => i.Shape.Bytes) + 64);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        using (var writer = new Utf8JsonWriter(buffer, MergeJson.WriterOptions))
         {
             writer.WriteStartObject();
             if (items[0].Shape.Kind == MergeKind.UsersTrack)
@@ -221,7 +219,7 @@ internal static class RequestMerger
             }
         }
 
-        return Canonical(rest);
+        return MergeJson.Canonical(rest);
     }
 
     /// <summary>A request of one body as it is, with its track arrays mapped to it so that partial errors still find their owner.</summary>
@@ -237,7 +235,7 @@ internal static class RequestMerger
             }
         }
 
-        return new MergedRequest(Write(single.Shape.Body), single.Shape.Objects, spans, items);
+        return new MergedRequest(MergeJson.Write(single.Shape.Body), single.Shape.Objects, spans, items);
     }
 
     /// <summary>Concatenates each track array over <paramref name="items"/>, recording in <paramref name="map"/> which item holds which span.</summary>
@@ -283,7 +281,7 @@ internal static class RequestMerger
             writer.WritePropertyName(name);
             if (name != listField)
             {
-                WriteValue(writer, value);
+                MergeJson.WriteValue(writer, value);
                 continue;
             }
 
@@ -309,7 +307,7 @@ internal static class RequestMerger
         }
 
         var present = RecipientIdentifiers.Where(recipient.ContainsKey).ToList();
-        return present.Count == 1 ? Canonical(new JsonObject { [present[0]] = recipient[present[0]]?.DeepClone() }) : null;
+        return present.Count == 1 ? MergeJson.Canonical(new JsonObject { [present[0]] = recipient[present[0]]?.DeepClone() }) : null;
     }
 
     /// <summary>
@@ -318,7 +316,7 @@ internal static class RequestMerger
     /// </summary>
     private static string? AliasOwner(JsonNode? entry) =>
         entry is JsonObject alias && alias["user_alias"] is JsonObject && ExternalId(alias["external_id"]) is { } id
-            ? Canonical(new JsonObject { ["external_id"] = id })
+            ? MergeJson.Canonical(new JsonObject { ["external_id"] = id })
             : null;
 
     /// <summary>A non-empty string, as itself; null for anything else.</summary>
@@ -326,70 +324,6 @@ internal static class RequestMerger
         entry is JsonValue value && value.TryGetValue<string>(out var id) && id.Length > 0 ? id : null;
 
     private static bool HasNestedValue(JsonObject attributes) => attributes.Any(p => BrazeAttributeOperators.IsNestedValue(p.Value));
-
-    /// <summary>JSON with object keys sorted at every level, so that equal values compare equal as strings.</summary>
-    internal static string Canonical(JsonNode? node)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            WriteCanonical(writer, node);
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    private static void WriteCanonical(Utf8JsonWriter writer, JsonNode? node)
-    {
-        switch (node)
-        {
-            case JsonObject o:
-                writer.WriteStartObject();
-                foreach (var (name, value) in o.OrderBy(p => p.Key, StringComparer.Ordinal))
-                {
-                    writer.WritePropertyName(name);
-                    WriteCanonical(writer, value);
-                }
-
-                writer.WriteEndObject();
-                break;
-            case JsonArray a:
-                writer.WriteStartArray();
-                foreach (var value in a)
-                {
-                    WriteCanonical(writer, value);
-                }
-
-                writer.WriteEndArray();
-                break;
-            default:
-                WriteValue(writer, node);
-                break;
-        }
-    }
-
-    private static void WriteValue(Utf8JsonWriter writer, JsonNode? value)
-    {
-        if (value is null)
-        {
-            writer.WriteNullValue();
-        }
-        else
-        {
-            value.WriteTo(writer);
-        }
-    }
-
-    private static string Write(JsonObject body)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            body.WriteTo(writer);
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
 }
 
 /// <summary>A merged request body, and which item contributed each object of each array.</summary>

@@ -167,9 +167,11 @@ internal static class RequestMerger
         if (alone.Body["external_id"] is JsonValue single)
         {
             // One user as a plain string: the same request as an array of one.
+            // A body that is sent alone after all goes as it was rendered.
             var body = (JsonObject)alone.Body.DeepClone();
             body["external_id"] = new JsonArray(single.DeepClone());
-            return AnalyzeList(alone with { Body = body }, MergeKind.SubscriptionUsers, ExternalId);
+            var shape = AnalyzeList(alone with { Body = body }, MergeKind.SubscriptionUsers, ExternalId);
+            return shape.Kind == MergeKind.None ? Alone(alone, shape.AloneBecause!) : shape;
         }
 
         return AnalyzeList(alone, MergeKind.SubscriptionUsers, ExternalId);

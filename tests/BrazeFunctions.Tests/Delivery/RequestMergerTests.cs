@@ -144,6 +144,15 @@ public sealed class RequestMergerTests
     }
 
     [Fact]
+    public void Analyze_SubscriptionWithOneUnmergeableUser_IsSentAsRendered()
+    {
+        var shape = RequestMerger.Analyze(BrazeEndpoints.SubscriptionStatusSet, Subscription("g1", "subscribed", "\"\""), coalesce: true);
+
+        Assert.Equal(MergeKind.None, shape.Kind);
+        Assert.Equal("", shape.Body["external_id"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void Merge_Identify_ConcatenatesTheAliasesInOrder()
     {
         var merged = RequestMerger.Merge([

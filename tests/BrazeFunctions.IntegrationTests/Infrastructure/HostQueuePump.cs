@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
@@ -11,9 +12,11 @@ namespace BrazeFunctions.IntegrationTests.Infrastructure;
 /// What the Functions host's queue listener does for one instance, with host.json's own numbers: receive up to
 /// <c>batchSize</c> messages, run a function per message, fetch again once the runs in flight drop to
 /// <c>newBatchThreshold</c>, back off up to <c>maxPollingInterval</c> while the queue is empty, delete a message when its
-/// run returns. A message in flight stays invisible for as long as its run lasts (the host holds it under a 10-minute
-/// lease that it renews), so no second copy appears beside a slow run. A run that throws, or whose instance "dies" before
-/// completing it, leaves its message to come back after the visibility timeout, as under the host.
+/// run returns. A message in flight stays invisible for as long as its run lasts (the host holds it under a lease that it
+/// renews), so no second copy appears beside a slow run. A run that throws, or whose instance "dies" before completing
+/// it, leaves its message to come back after the visibility timeout, as under the host. The lease here is a minute,
+/// renewed every 40 s while the run lasts, so that a receive whose answer was lost (the client retries, the first
+/// attempt's messages stay hidden) costs a minute, not a test's whole time bound.
 /// </summary>
 internal sealed class HostQueuePump
 {
@@ -24,8 +27,9 @@ internal sealed class HostQueuePump
     private readonly TimeSpan _maxPollingInterval;
     private readonly TimeSpan _visibilityTimeout;
     private readonly Func<QueueMessage, bool>? _dieBeforeDelete;
-    /// <summary>The host's lease on a message in flight: longer than any run here, so it never runs out mid-run.</summary>
-    private static readonly TimeSpan InFlightLease = TimeSpan.FromMinutes(10);
+    /// <summary>The lease on a message in flight, renewed every <see cref="RenewEvery"/> while its run lasts.</summary>
+    private static readonly TimeSpan InFlightLease = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(40);
 
     private readonly SemaphoreSlim _slotFreed = new(0);
     private int _inFlight;
@@ -75,9 +79,15 @@ internal sealed class HostQueuePump
             {
                 batch = (await _queue.ReceiveMessagesAsync(_batchSize, InFlightLease, stop)).Value;
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 break;
+            }
+            catch (Exception ex) when (ex is Azure.RequestFailedException or OperationCanceledException or AggregateException)
+            {
+                // A receive that failed or timed out: the host's listener logs it and polls again.
+                Failures.Enqueue("receive: " + ex.GetType().Name);
+                continue;
             }
 
             if (batch.Length == 0)
@@ -110,25 +120,30 @@ internal sealed class HostQueuePump
 
     private async Task RunOneAsync(QueueMessage message)
     {
+        var receipt = new StrongBox<string>(message.PopReceipt);
+        using var runEnded = new CancellationTokenSource();
+        var renewal = RenewWhileRunningAsync(message.MessageId, receipt, runEnded.Token);
         try
         {
             var result = await _dispatcher.DispatchAsync(message.Body.ToString(), message.DequeueCount, default);
             Results.Enqueue((EnvelopeId(message), result, message.DequeueCount));
+            await EndRenewalAsync(runEnded, renewal);
             if (_dieBeforeDelete?.Invoke(message) == true)
             {
                 // The instance died after the run: the host never completes the message; it comes back.
-                await ComeBackLaterAsync(message);
+                await ComeBackLaterAsync(message.MessageId, receipt.Value!);
                 return;
             }
 
-            await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            await _queue.DeleteMessageAsync(message.MessageId, receipt.Value);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // As under the host: a run that throws is retried after the visibility timeout.
+            await EndRenewalAsync(runEnded, renewal);
             Interlocked.Increment(ref _failedRuns);
             Failures.Enqueue(ex.GetType().Name + " at " + string.Join(" < ", (ex.StackTrace ?? string.Empty).Split('\n').Where(l => l.Contains("BrazeFunctions", StringComparison.Ordinal)).Take(3).Select(l => l.Trim())));
-            await ComeBackLaterAsync(message);
+            await ComeBackLaterAsync(message.MessageId, receipt.Value!);
         }
         finally
         {
@@ -137,12 +152,40 @@ internal sealed class HostQueuePump
         }
     }
 
-    /// <summary>Ends the lease early: the message becomes visible again after the visibility timeout.</summary>
-    private async Task ComeBackLaterAsync(QueueMessage message)
+    /// <summary>Renews the lease of a message in flight every <see cref="RenewEvery"/> until its run ends, keeping the latest pop receipt.</summary>
+    private async Task RenewWhileRunningAsync(string messageId, StrongBox<string> receipt, CancellationToken runEnded)
     {
         try
         {
-            await _queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: _visibilityTimeout);
+            while (true)
+            {
+                await Task.Delay(RenewEvery, runEnded);
+                // Not cancelled when the run ends: a renewal under way completes, so the receipt the run deletes with is the latest.
+                var renewed = await _queue.UpdateMessageAsync(messageId, receipt.Value, visibilityTimeout: InFlightLease);
+                receipt.Value = renewed.Value.PopReceipt;
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or Azure.RequestFailedException or AggregateException)
+        {
+            // The run ended, or storage refused the renewal (the message may then come back beside the run, as under the host).
+        }
+    }
+
+    private static async Task EndRenewalAsync(CancellationTokenSource runEnded, Task renewal)
+    {
+        if (!runEnded.IsCancellationRequested)
+        {
+            await runEnded.CancelAsync();
+            await renewal;
+        }
+    }
+
+    /// <summary>Ends the lease early: the message becomes visible again after the visibility timeout.</summary>
+    private async Task ComeBackLaterAsync(string messageId, string popReceipt)
+    {
+        try
+        {
+            await _queue.UpdateMessageAsync(messageId, popReceipt, visibilityTimeout: _visibilityTimeout);
         }
         catch (Azure.RequestFailedException)
         {

@@ -92,19 +92,22 @@ def wait_drain(run_dir, timeout, idle):
 
 
 def steady_goodput(config, sandbox, marks):
-    """Objects applied per users-track window, over the windows wholly inside the steady part of the feed."""
+    """Objects applied per users-track window, over the windows wholly inside the steady part of the feed, as a share of
+    limit x cap; and the objects per answered users-track request in those windows."""
     window, limit, cap = config["window"], config["limit"], config["cap"]
     start = marks["feed_start"] + config.get("warmup", 15)
     end = marks["feed_end"]
     first, last = math.ceil(start / window), math.floor(end / window) - 1
     if last < first:
-        return None, 0
-    objects = Counter()
+        return None, 0, None
+    objects, calls = Counter(), Counter()
     for record in sandbox:
         if record["path"] == "/users/track" and record.get("applied"):
             objects[math.floor(record["ts"] / window)] += record.get("objects", 0)
+            calls[math.floor(record["ts"] / window)] += 200 <= record["status"] < 300
     windows = range(first, last + 1)
-    return sum(objects[k] for k in windows) / (len(windows) * limit * cap), len(windows)
+    steady_objects, steady_calls = sum(objects[k] for k in windows), sum(calls[k] for k in windows)
+    return steady_objects / (len(windows) * limit * cap), len(windows), steady_objects / steady_calls if steady_calls else None
 
 
 def storage_delta(run_dir):
@@ -180,7 +183,7 @@ def summarize(run_dir):
     dead = set(leftovers["poison"]["users"]) & accepted.keys()
     calls = [r for r in sandbox if r.get("applied") and 200 <= r["status"] < 300]
     latencies = [delivered[u] - accepted[u]["answered"] for u in delivered]
-    goodput, windows = steady_goodput(config, sandbox, marks) if config.get("limit") and marks else (None, 0)
+    goodput, windows, steady_per_call = steady_goodput(config, sandbox, marks) if config.get("limit") and marks else (None, 0, None)
     failed, deferred, reasons, started = host_log_figures(run_dir)
     cpu = cpu_figure(run_dir)
     storage, measured_until = storage_delta(run_dir)
@@ -202,6 +205,7 @@ def summarize(run_dir):
         "requests": len(sandbox),
         "share_429": sum(r["status"] == 429 for r in sandbox) / len(sandbox) if sandbox else None,
         "objects_per_call": sum(r.get("objects", 0) for r in calls) / len(calls) if calls else None,
+        "steady_objects_per_call": steady_per_call,
         "steady_goodput": goodput,
         "steady_windows": windows,
         "deferrals": deferred,

@@ -28,6 +28,8 @@ How each figure is measured:
 - **accepted of offered**: webhooks answered 202, of those posted (the rest got 503 `storage_unavailable`); the offered
   rate counts the steady phase only, and falls short of 1.3x capacity when the ingress cannot take more.
 - **objects per call**: objects in the answered (2xx) Braze requests, divided by those requests.
+  In brackets, the same over the answered `/users/track` requests of the steady windows (the goodput's windows);
+  – for runs whose raw records were gone when this figure was added.
 - **steady goodput**: objects applied in the users-track windows wholly inside the feed (after a 15-s warm-up), as a
   share of limit x 75 per window.
 - **429 share**: requests answered 429, of all requests the sandbox received.
@@ -64,14 +66,14 @@ def fmt(value, kind="n"):
 def load_table(runs):
     runs = sorted(runs, key=lambda r: (r["config"]["limit"] / r["config"]["window"], r["config"]["instances"], r["config"]["coalescing"] != "on", r["config"]["idempotency"] != "on"))
     lines = [
-        "| window | instances | coalescing | idempotency | accepted of offered (offered rate) | delivered | objects per call | steady goodput | 429 share | deferrals per delivered | failed runs | lost | applied twice | still queued | dead-lettered |",
+        "| window | instances | coalescing | idempotency | accepted of offered (offered rate) | delivered | objects per call (in steady windows) | steady goodput | 429 share | deferrals per delivered | failed runs | lost | applied twice | still queued | dead-lettered |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for run in runs:
         c, f = run["config"], run["figures"]
         lines.append(
             f"| {c['limit']} per {c['window']} s | {c['instances']} | {c['coalescing']} | {c['idempotency']} | {fmt(f['accepted'])} of {fmt(f['offered'])} ({fmt(f['offered_rate'], '1')}/s) "
-            f"| {fmt(f['delivered'])} | {fmt(f['objects_per_call'], '1')} | {fmt(f['steady_goodput'], '%')} ({f['steady_windows']} windows) | {fmt(f['share_429'], '%')} "
+            f"| {fmt(f['delivered'])} | {fmt(f['objects_per_call'], '1')} ({fmt(f.get('steady_objects_per_call'), '1')}) | {fmt(f['steady_goodput'], '%')} ({f['steady_windows']} windows) | {fmt(f['share_429'], '%')} "
             f"| {fmt(f['deferrals_per_delivered'])} | {fmt(f['failed_runs'])} | {fmt(f['lost'])} | {fmt(f['applied_twice'])} | {fmt(f['still_queued'])} | {fmt(f['dead_lettered'])} |")
     lines += ["", "| window | instances | coalescing | idempotency | latency p50 | latency p99 | CPU ms per webhook | storage per delivered | Azurite | Azurite's longest answer (seconds stalled) | top storage operations |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]

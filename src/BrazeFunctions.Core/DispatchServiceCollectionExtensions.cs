@@ -64,16 +64,17 @@ public static class DispatchServiceCollectionExtensions
         // Before the batcher: hosted services stop in reverse order, so the recorder still writes the batcher's last endings.
         services.AddRelayTrace();
         services.TryAddSingleton<TraceRecorder>();
-        services.AddHostedService(sp => sp.GetRequiredService<TraceRecorder>());
+        services.AddHostedService<BuiltWhenStarted<TraceRecorder>>();
         services.TryAddSingleton<DeliveryBatcher>();
-        services.AddHostedService(sp => sp.GetRequiredService<DeliveryBatcher>());
+        services.AddHostedService<BuiltWhenStarted<DeliveryBatcher>>();
         services.TryAddSingleton<DeadLetterWriter>();
         services.TryAddSingleton<DeliveryEndings>();
         services.TryAddSingleton<OutboxDispatcher>();
         services.TryAddSingleton<IOutboxDispatcher>(sp => sp.GetRequiredService<OutboxDispatcher>());
         // The dead-letter store, the poison sweep, the queue probe and the health checks.
         services.AddRelayOperations();
-        services.AddHostedService<TemplateWorkspaceCheck>();
+        services.TryAddSingleton<TemplateWorkspaceCheck>();
+        services.AddHostedService<BuiltWhenStarted<TemplateWorkspaceCheck>>();
 
         services.AddHttpClient(BrazeClient.HttpClientName, (sp, client) => client.Timeout = sp.GetRequiredService<IOptions<BrazeOptions>>().Value.RequestTimeout)
             // Never follow a redirect: it could carry the bearer key to another host. An answer the client stops reading (too

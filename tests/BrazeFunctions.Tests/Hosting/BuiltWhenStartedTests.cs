@@ -64,22 +64,10 @@ public sealed class BuiltWhenStartedTests
     private static ServiceProvider Services(List<string> journal, bool fails)
     {
         var services = new ServiceCollection();
-        services.AddSingleton<IHostedService>(new First(journal));
+        services.AddSingleton<IHostedService>(new StartRecorder(journal, "first"));
         services.AddSingleton(_ => fails ? throw new InvalidOperationException("the template catalog is broken") : new Recorded(journal));
         services.AddHostedService<BuiltWhenStarted<Recorded>>();
         return services.BuildServiceProvider();
-    }
-
-    /// <summary>Stands for the worker's own hosted service, registered before the app's.</summary>
-    private sealed class First(List<string> journal) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            journal.Add("first started");
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private sealed class Recorded : IHostedService

@@ -20,14 +20,14 @@ public sealed class RelayStartupOrderTests : IDisposable
     public async Task Start_BrokenTemplate_ListingParsesNothingAndStartFailsAfterTheWorkerStarted()
     {
         File.WriteAllText(Path.Combine(_directory, "broken.liquid"), "---\nendpoint: /users/track\ndescription: d\n---\n{\"a\": \"{{ ${user_id} | }}\"}");
-        var worker = new WorkerStandIn();
-        using var host = Build(worker);
+        var journal = new List<string>();
+        using var host = Build(journal);
 
         var listed = host.Services.GetServices<IHostedService>().ToList();
         var ex = await Assert.ThrowsAsync<TemplateCatalogException>(() => host.StartAsync(CancellationToken.None));
 
-        Assert.Same(worker, listed[0]);
-        Assert.True(worker.Started);
+        Assert.IsType<StartRecorder>(listed[0]);
+        Assert.Equal(["worker started"], journal);
         Assert.Contains("broken.liquid(5,23)", ex.Message, StringComparison.Ordinal);
     }
 
@@ -39,18 +39,18 @@ public sealed class RelayStartupOrderTests : IDisposable
             File.Copy(file, Path.Combine(_directory, Path.GetFileName(file)));
         }
 
-        var worker = new WorkerStandIn();
-        using var host = Build(worker);
+        var journal = new List<string>();
+        using var host = Build(journal);
 
         await host.StartAsync(CancellationToken.None);
         await host.StopAsync(CancellationToken.None);
 
-        Assert.True(worker.Started);
+        Assert.Equal(["worker started"], journal);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private IHost Build(WorkerStandIn worker)
+    private IHost Build(List<string> journal)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -60,23 +60,9 @@ public sealed class RelayStartupOrderTests : IDisposable
             ["Braze:RestEndpoint"] = "https://rest.iad-01.braze.com",
             ["Braze:ApiKey"] = "startup-order-test-key",
         });
-        builder.Services.AddSingleton<IHostedService>(worker);
+        builder.Services.AddSingleton<IHostedService>(new StartRecorder(journal, "worker"));
         builder.Services.AddRelayIngress();
         builder.Services.AddRelayDispatch();
         return builder.Build();
-    }
-
-    /// <summary>Stands for the Functions worker's hosted service, which connects to the host and is registered before the app's services.</summary>
-    private sealed class WorkerStandIn : IHostedService
-    {
-        public bool Started { get; private set; }
-
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            Started = true;
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -236,6 +236,23 @@ public sealed class WindowModelTests
     }
 
     [Fact]
+    public void ForecastLeaving_LeaversBeforeTheLengthWasLearned_DoNotPushBackTheLeaversAfterIt()
+    {
+        Learn(Grant(), status: 201, limit: 60, remaining: 59, resetInSeconds: 3);
+        // The limit is known, the length not yet: each leaver books a second.
+        var early = Enumerable.Range(0, 10).Select(_ => _model.ForecastLeaving(_now, 100, _clock, share: 1, weight: 1)).ToList();
+        Assert.Equal(early[0] + TimeSpan.FromSeconds(9), early[9]);
+
+        _now = Start.AddSeconds(3);
+        Learn(Grant(), status: 201, limit: 60, remaining: 59, resetInSeconds: 3);
+
+        // A 3-s window of 60: the ten booked seconds are ten 50-ms slots now, and the next leaver's own place is later.
+        var forecast = _model.Forecast(_now, 100, _clock, share: 1);
+        Assert.Equal(forecast, _model.ForecastLeaving(_now, 100, _clock, share: 1, weight: 1));
+        Assert.True(forecast < early[9] - TimeSpan.FromSeconds(3), $"{forecast} against {early[9]}");
+    }
+
+    [Fact]
     public void Forecast_NothingKnown_TheFirstGoesNowTheRestAfterTheRoundTripThatTeachesTheWindow()
     {
         Assert.Equal(TimeSpan.Zero, _model.Forecast(_now, 0, _clock, share: 1));

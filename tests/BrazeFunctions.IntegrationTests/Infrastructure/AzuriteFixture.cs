@@ -7,6 +7,9 @@ namespace BrazeFunctions.IntegrationTests.Infrastructure;
 /// <summary>
 /// One real Azurite (the npm package installed by <c>npm ci</c>) for the test run, on free ports read from its output,
 /// in memory, stopped when the tests finish. Every test class that needs storage joins <see cref="AzuriteCollection"/>.
+/// A measured run that outlives a minute can ask for one on disk (<see cref="OnDisk"/>): in memory, every queue message
+/// is an extent of its own, and the queue garbage collection Azurite runs every 60 s deletes them one at a time while
+/// answering nothing else (12.4 s for 2,757 extents, in its debug log); on disk, messages share extent files.
 /// </summary>
 public sealed partial class AzuriteFixture : IAsyncLifetime
 {
@@ -19,6 +22,15 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
 
     private readonly StringBuilder _output = new();
     private Process? _process;
+    private string? _location;
+
+    /// <summary>An Azurite that keeps its data in a folder of its own under the temporary directory, deleted when it stops.</summary>
+    public static AzuriteFixture OnDisk()
+    {
+        var location = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "braze-azurite-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(location);
+        return new AzuriteFixture { _location = location };
+    }
 
     public int BlobPort { get; private set; }
 
@@ -61,10 +73,20 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
                      "--blobHost", "127.0.0.1", "--blobPort", "0",
                      "--queueHost", "127.0.0.1", "--queuePort", "0",
                      "--tableHost", "127.0.0.1", "--tablePort", "0",
-                     "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
+                     "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
                  })
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (_location is null)
+        {
+            start.ArgumentList.Add("--inMemoryPersistence");
+        }
+        else
+        {
+            start.ArgumentList.Add("--location");
+            start.ArgumentList.Add(_location);
         }
 
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -95,6 +117,11 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
         }
 
         _process?.Dispose();
+        if (_location is not null && Directory.Exists(_location))
+        {
+            Directory.Delete(_location, recursive: true);
+        }
+
         return ValueTask.CompletedTask;
     }
 

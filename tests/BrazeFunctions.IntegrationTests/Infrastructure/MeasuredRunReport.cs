@@ -11,11 +11,20 @@ internal static class MeasuredRunReport
 {
     public static bool Full => string.Equals(Environment.GetEnvironmentVariable("RELAY_MEASURED_RUN"), "full", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Starts the part of a results file written by hand (samples of other commits, what they show): a run keeps it.</summary>
+    public const string KeptNotes = "<!-- Written by hand below this line; a new run keeps it. -->";
+
     public static async Task WriteAsync(string fileName, string text)
     {
         var folder = Full ? Path.Combine(RepositoryRoot.Path, "benchmarks", "results") : Path.Combine(RepositoryRoot.Path, "TestResults");
         Directory.CreateDirectory(folder);
-        await File.WriteAllTextAsync(Path.Combine(folder, fileName), text);
+        var path = Path.Combine(folder, fileName);
+        if (File.Exists(path) && await File.ReadAllTextAsync(path) is var previous && previous.IndexOf(KeptNotes, StringComparison.Ordinal) is var notes and >= 0)
+        {
+            text = text + "\n" + previous[notes..];
+        }
+
+        await File.WriteAllTextAsync(path, text);
     }
 
     public static string Row(params object?[] cells) =>

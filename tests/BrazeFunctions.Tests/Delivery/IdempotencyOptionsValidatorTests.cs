@@ -28,8 +28,8 @@ public sealed class IdempotencyOptionsValidatorTests
     [Fact]
     public void LongestHold_Defaults_AreThreeShortWaitsOneRequestAndTwoStorageWrites()
     {
-        // 3 x 5 s + 30 s + 2 x (3 tries x 10 s): what a live sender can go without writing its claim.
-        Assert.Equal(TimeSpan.FromSeconds(105), IdempotencyOptionsValidator.LongestHold(new BrazeOptions(), new PacingOptions(), new OutboxOptions()));
+        // 3 x 10 s + 30 s + 2 x (3 tries x 10 s): what a live sender can go without writing its claim.
+        Assert.Equal(TimeSpan.FromSeconds(120), IdempotencyOptionsValidator.LongestHold(new BrazeOptions(), new PacingOptions(), new OutboxOptions()));
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public sealed class PacingOptionsTests
     {
         var options = new PacingOptions();
 
-        Assert.Equal((TimeSpan.FromSeconds(5), 1.0, 1, TimeSpan.FromHours(1), "relaypacing"),
+        Assert.Equal((TimeSpan.FromSeconds(10), 1.0, 1, TimeSpan.FromHours(1), "relaypacing"),
             (options.ShortRateLimitWait, options.RateLimitShare, options.InitialRequests, options.MaxRateLimitHold, options.SharedPacingTable));
         Assert.Empty(Problems(options));
     }

@@ -75,9 +75,9 @@ param ingressHeaderName string = 'X-Relay-Secret'
 
 // Why 20, not the platform's 100: the rate limit belongs to the Braze workspace, not to an instance, so instances beyond
 // what one outbox queue can feed only wait for budget (billed) and read the shared pacing record. One Storage queue
-// serves about 2,000 messages/s; an instance with host.json's batchSize + newBatchThreshold in flight (32 + 150 = 182
-// messages, each held for the linger plus one Braze round trip, 0.3-1.1 s) moves roughly 150-600 messages/s, so about
-// 4-12 instances already drain the queue at its ceiling. Queue-length scaling would otherwise add instances for every
+// serves about 2,000 messages/s; an instance with host.json's batchSize + newBatchThreshold in flight (32 + 225 = 257
+// messages, each held for the linger plus one Braze round trip, 0.3-1.1 s) moves roughly 230-850 messages/s, so about
+// 3-9 instances already drain the queue at its ceiling. Queue-length scaling would otherwise add instances for every
 // backlog of a campaign burst. The cap applies per Flex scale group: the queue trigger and the HTTP ingress each get it.
 @description('Most instances each Flex Consumption scale group (the queue trigger, the HTTP ingress, each timer) scales out to. See docs/deploy.md before raising it.')
 @minValue(1)

@@ -80,8 +80,11 @@ internal sealed class GuaranteeRun(string name, int webhooks, string linger, int
             ["Dispatch:InPlaceRetryDelay"] = "00:00:00.100",
             ["Dispatch:RetrySchedule"] = "1s,2s,4s",
             ["Braze:RequestTimeout"] = "00:00:03",
-            // A crashed run's claim is waited out for the lease: a minute (the least allowed) keeps the run short.
+            // A crashed run's claim is waited out for the lease: a minute (the least allowed) keeps the run short. The lease
+            // must outlive the longest claim hold, three short waits among it (63 s with the default 10 s): the fake Braze
+            // here has no rate limit, so a 5-s short wait changes nothing else.
             ["Idempotency:ClaimLease"] = "00:01:00",
+            ["Dispatch:ShortRateLimitWait"] = "00:00:05",
             ["Outbox:StorageNetworkTimeout"] = "00:00:05",
         }, useShippedTemplates: true, configure: services =>
         {

@@ -5,9 +5,10 @@
 # (ReadyToRun, one assembly at a time, with the crossgen2 package that matches the installed runtime), and links the
 # rest of $FHOST (Azurite, the sample app, run-host.sh) into it. Run the rig on it with FHOST=<new folder>.
 #
-# Why: the host's csproj publishes ReadyToRun (composite) whenever a runtime identifier is given, as for the images
-# Azure runs, and turns tiered compilation off; the rig's build gives no runtime identifier, so the rig's host compiles
-# every method it runs at full optimisation on first call. This copy shows how much of a start-up figure is that.
+# Why: the host's csproj publishes ReadyToRun (composite) whenever a runtime identifier is given, and its official Linux
+# build gives one (azure-functions-host, eng/ci/templates/official/jobs/build-artifacts-linux.yml: -r linux-x64); it
+# also turns tiered compilation off. The rig's build gives no runtime identifier, so the rig's host compiles every
+# method it runs at full optimisation on first call. This copy shows how much of a start-up figure is that.
 # (A composite publish with a runtime identifier needs the old runtime.unix.* packages, which this machine's NuGet
 # source does not serve; hence one assembly at a time.)
 set -euo pipefail

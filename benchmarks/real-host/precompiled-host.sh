@@ -17,18 +17,16 @@ target=${1:?usage: precompiled-host.sh <new folder>}
 FHOST="${FHOST:-/work/fhost}"
 [ -f "$FHOST/host/Microsoft.Azure.WebJobs.Script.WebHost.dll" ] || { echo "no host in $FHOST" >&2; exit 1; }
 
-runtime_dir=$(dirname "$(dotnet --list-runtimes | awk '$1 == "Microsoft.NETCore.App" { v = $2; p = $3 } END { gsub(/[\[\]]/, "", p); print p "/" v "/x" }')")
-aspnet_dir=$(dirname "$(dotnet --list-runtimes | awk '$1 == "Microsoft.AspNetCore.App" { v = $2; p = $3 } END { gsub(/[\[\]]/, "", p); print p "/" v "/x" }')")
+# newest installed shared framework of that name: "<dir>/<version>"
+framework_dir() { dotnet --list-runtimes | awk -v name="$1" '$1 == name { v = $2; p = $3 } END { gsub(/[][]/, "", p); print p "/" v }'; }
+runtime_dir=$(framework_dir Microsoft.NETCore.App)
+aspnet_dir=$(framework_dir Microsoft.AspNetCore.App)
 version=$(basename "$runtime_dir")
 crossgen="${NUGET_PACKAGES:-$HOME/.nuget/packages}/microsoft.netcore.app.crossgen2.linux-x64/$version/tools/crossgen2"
 if [ ! -x "$crossgen" ]; then
-  # restoring a throwaway project that publishes ReadyToRun brings the package the SDK picks
-  probe=$(mktemp -d)
-  (cd "$probe" && dotnet new console -o . --force >/dev/null &&
-    dotnet restore -r linux-x64 -p:PublishReadyToRun=true >/dev/null) || true
-  rm -rf "$probe"
+  echo "crossgen2 $version not found at $crossgen: any 'dotnet publish -r linux-x64 -p:PublishReadyToRun=true' restores it" >&2
+  exit 1
 fi
-[ -x "$crossgen" ] || { echo "crossgen2 $version not found at $crossgen" >&2; exit 1; }
 
 mkdir -p "$target"
 for entry in "$FHOST"/*; do
